@@ -1,6 +1,7 @@
 export * from './approvals.js';
 export * from './digest.js';
 export * from './events.js';
+export * from './ids.js';
 export * from './reasons.js';
 export * from './runner.js';
 export * from './tool.js';

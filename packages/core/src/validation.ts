@@ -38,7 +38,8 @@ export function parseArguments(raw: unknown): ParsedArguments {
       message: `Arguments must be a JSON object, got ${describe(value)}.`,
     };
   }
-  const problem = findNonJson(value, '', 0);
+  // Fast pass first; paths are built only to describe a value already known to be bad.
+  const problem = isJsonTree(value, 0) ? undefined : findNonJson(value, '', 0);
   if (problem) return { ok: false, reason: Reason.invalidArguments, message: `Invalid arguments: ${problem}.` };
   return { ok: true, args: value };
 }
@@ -53,6 +54,31 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'a non-plain object' : `a ${typeof value}`;
+}
+
+function isJsonTree(value: unknown, depth: number): boolean {
+  if (depth > MAX_ARGUMENT_DEPTH) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isJsonTree(value[i], depth + 1)) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const key in value) {
+        if (key === '__proto__' || !isJsonTree((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function findNonJson(value: unknown, path: string, depth: number): string | undefined {

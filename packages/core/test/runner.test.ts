@@ -13,8 +13,8 @@ describe('statuses', () => {
     expect(r.result).toEqual({ paid: 10, to: 'alice' });
     expect(runs).toEqual([ok]);
     expect(r.decisions.map((d) => d.gate)).toEqual(['validation']);
-    expect(r.eventId).toMatch(/[0-9a-f-]{36}/);
-    expect(r.traceId).toBeTruthy();
+    expect(r.eventId).toMatch(/^evt_[\w-]{12}_\w+$/);
+    expect(r.traceId).toMatch(/^trace_/);
     expect(r.timings.totalMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -454,6 +454,7 @@ describe('concurrency', () => {
     expect(results.filter((r) => r.status === 'executed')).toHaveLength(900);
     expect(results.filter((r) => r.status === 'tool_error')).toHaveLength(100);
     expect(new Set(results.map((r) => r.callId)).size).toBe(1000);
+    expect(new Set(results.map((r) => r.eventId)).size).toBe(1000);
     expect(rate.state).toMatchObject({ committed: 900, released: 100, held: 900 });
     expect(maxInFlight).toBeGreaterThan(1);
   });
