@@ -1,0 +1,134 @@
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+
+/** What a store needs to build the limiter of one limit. */
+export interface LimiterSpec {
+  /** `<gate>:<limit>` for a gate's limits, `<gate>@<tool>:<limit>` for a tool's own. */
+  namespace: string;
+  points: number;
+  /** ms */
+  durationMs: number;
+  /** ms; 0 for no penalty block */
+  blockDurationMs: number;
+}
+
+/**
+ * Where rate counters live. Like rate-limiter-flexible itself — one interface, one class per backend —
+ * a store builds a rate-limiter-flexible limiter per limit; {@link MemoryRateStore} and
+ * {@link RedisRateStore} are the two shipped. Another backend (Valkey, Postgres…) is a class that returns
+ * that backend's rate-limiter-flexible limiter.
+ */
+export interface RateStore {
+  /** Short name for decisions (`memory`, `redis`). */
+  readonly kind: string;
+  /**
+   * Builds the limiter for one limit. Throws `TypeError` when the backend cannot represent the spec
+   * (e.g. sub-second windows on Redis). Its key for `key` must be `<keyPrefix><namespace>:<key>`.
+   */
+  limiter(spec: LimiterSpec): RateLimiterAbstract;
+  /**
+   * An in-process limiter that stands in for `limiter(spec)` while the store is unavailable, or
+   * undefined for none (rate-limiter-flexible's insurance limiter idea).
+   */
+  insurance?(spec: LimiterSpec): RateLimiterAbstract | undefined;
+}
+
+/** Key prefix both stores use by default. */
+export const DEFAULT_KEY_PREFIX = 'tollgate:rate:';
+
+/** Options for {@link MemoryRateStore}. */
+export interface MemoryRateStoreOptions {
+  /** Prefix of every counter key (default `tollgate:rate:`); only visible in `dump()`s. */
+  keyPrefix?: string;
+}
+
+/**
+ * Counters in this process (rate-limiter-flexible `RateLimiterMemory`): exact within one process, not
+ * shared between processes. Expired windows are deleted by timer, so idle keys take no memory.
+ */
+export class MemoryRateStore implements RateStore {
+  readonly kind = 'memory';
+  private readonly keyPrefix: string;
+
+  constructor(options: MemoryRateStoreOptions = {}) {
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  }
+
+  limiter(spec: LimiterSpec): RateLimiterAbstract {
+    return memoryLimiter(`${this.keyPrefix}${spec.namespace}`, spec.points, spec);
+  }
+}
+
+/** Options for {@link RedisRateStore}. */
+export interface RedisRateStoreOptions {
+  /**
+   * An ioredis client. Make it fail fast while Redis is down, or calls wait for it:
+   * `{ enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 }` (see docs/rate.md).
+   */
+  client: Redis;
+  /** Prefix of every key (default `tollgate:rate:`); keys read `<keyPrefix><gate>:<limit>:<key>`. */
+  keyPrefix?: string;
+  /**
+   * Keep limiting in process memory while Redis is unavailable. `true` gives each process the full limit;
+   * `{ processes: n }` gives each `floor(points / n)` (at least 1), so n processes together stay near it.
+   * Default: no insurance, and the gate's `failMode` decides.
+   */
+  insurance?: boolean | { processes: number };
+}
+
+/**
+ * Counters in Redis (rate-limiter-flexible `RateLimiterRedis`): one atomic Lua `SET NX EX` + `INCRBY`
+ * per consume, so any number of processes share a limit exactly. Windows are whole seconds (Redis `EX`).
+ */
+export class RedisRateStore implements RateStore {
+  readonly kind = 'redis';
+  private readonly client: Redis;
+  private readonly keyPrefix: string;
+  private readonly processes: number | undefined;
+
+  constructor(options: RedisRateStoreOptions) {
+    if (!options?.client) throw new TypeError('RedisRateStore needs an ioredis client');
+    const insurance = options.insurance;
+    if (typeof insurance === 'object' && !(Number.isInteger(insurance.processes) && insurance.processes >= 1)) {
+      throw new TypeError('RedisRateStore: insurance.processes must be a whole number ≥ 1');
+    }
+    this.client = options.client;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.processes = insurance === true ? 1 : insurance ? insurance.processes : undefined;
+  }
+
+  limiter(spec: LimiterSpec): RateLimiterAbstract {
+    for (const [field, ms] of [
+      ['durationMs', spec.durationMs],
+      ['blockDurationMs', spec.blockDurationMs],
+    ] as const) {
+      if (ms % 1000 !== 0) {
+        throw new TypeError(`${spec.namespace}: ${field} ${ms} is not whole seconds, which Redis windows need`);
+      }
+    }
+    return new RateLimiterRedis({
+      storeClient: this.client,
+      keyPrefix: `${this.keyPrefix}${spec.namespace}`,
+      points: spec.points,
+      duration: spec.durationMs / 1000,
+      blockDuration: spec.blockDurationMs / 1000,
+      // Refuse at once while the client is not connected instead of queueing behind a reconnect.
+      rejectIfRedisNotReady: true,
+    });
+  }
+
+  insurance(spec: LimiterSpec): RateLimiterAbstract | undefined {
+    if (this.processes === undefined) return undefined;
+    const points = Math.max(1, Math.floor(spec.points / this.processes));
+    return memoryLimiter(`${this.keyPrefix}${spec.namespace}`, points, spec);
+  }
+}
+
+function memoryLimiter(keyPrefix: string, points: number, spec: LimiterSpec): RateLimiterMemory {
+  return new RateLimiterMemory({
+    keyPrefix,
+    points,
+    duration: spec.durationMs / 1000,
+    blockDuration: spec.blockDurationMs / 1000,
+  });
+}

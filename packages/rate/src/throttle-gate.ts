@@ -1,0 +1,137 @@
+import type { Gate, GateContext, GateOptions, GateVerdict } from '@tollgate/core';
+import { formatDuration, formatRetry } from './messages.js';
+import { RateReason } from './reasons.js';
+import { SlotQueue } from './slot-queue.js';
+
+/** Options for {@link ThrottleGate}. At least one of `maxConcurrent` and `minTimeMs` is needed. */
+export interface ThrottleGateOptions extends GateOptions {
+  /** Calls of one key running at once, a whole number ≥ 1 (default: unlimited). */
+  maxConcurrent?: number;
+  /** Minimum spacing between two starts of one key, in ms (default 0). */
+  minTimeMs?: number;
+  /** How long a call may wait for a slot before it is blocked with `throttle_timeout`, in ms (default 10 000). */
+  maxWaitMs?: number;
+  /**
+   * Which throttle a call queues on, from its context (default: one for every call). Each key gets its own
+   * limiter, dropped once idle, so memory follows the keys in use.
+   */
+  key?: (ctx: GateContext) => string;
+}
+
+/** Per-tool options: a tool's `gates[<gate name>]` entry, e.g. `{ maxWaitMs: 0 }` to never queue that tool. */
+export interface ThrottleToolOptions {
+  /** Replaces the gate's `maxWaitMs` for this tool. */
+  maxWaitMs?: number;
+}
+
+/**
+ * Throttling gate (stage `rate`) on Bottleneck in local mode: at most `maxConcurrent` calls of a key run at
+ * once, their starts at least `minTimeMs` apart. A call waits for a slot up to `maxWaitMs`, or else is
+ * blocked with `throttle_timeout` and a retry hint. The slot is held while the handler runs and freed when
+ * the call ends, whatever the outcome (commit and release both free it).
+ *
+ * Throttling is per process: Bottleneck's Redis clustering is broken on Redis 7 (bottleneck issues #205,
+ * #212, #219), so it is not used. Use {@link RateGate} with a Redis store for limits shared across processes.
+ *
+ * A dry run answers like Bottleneck's `check()` — could it start now — and holds nothing.
+ */
+export class ThrottleGate implements Gate {
+  readonly name: string;
+  readonly stage = 'rate' as const;
+  readonly failMode: 'open' | 'closed';
+  private readonly maxConcurrent: number | undefined;
+  private readonly minTimeMs: number;
+  private readonly maxWaitMs: number;
+  private readonly keyOf: (ctx: GateContext) => string;
+  private readonly queues = new Map<string, SlotQueue>();
+
+  constructor(options: ThrottleGateOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('ThrottleGate needs options');
+    this.name = options.name ?? 'throttle';
+    this.failMode = options.failMode ?? 'closed';
+    const where = `ThrottleGate "${this.name}"`;
+    const { maxConcurrent, minTimeMs = 0, maxWaitMs = 10_000 } = options;
+    if (maxConcurrent !== undefined && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1)) {
+      throw new TypeError(`${where}: maxConcurrent must be a whole number ≥ 1 (got ${maxConcurrent})`);
+    }
+    if (!(Number.isFinite(minTimeMs) && minTimeMs >= 0)) throw new TypeError(`${where}: minTimeMs must be ≥ 0`);
+    assertWait(maxWaitMs, where);
+    if (maxConcurrent === undefined && minTimeMs === 0) {
+      throw new TypeError(`${where} needs maxConcurrent or minTimeMs; without them it throttles nothing`);
+    }
+    this.maxConcurrent = maxConcurrent;
+    this.minTimeMs = minTimeMs;
+    this.maxWaitMs = maxWaitMs;
+    this.keyOf = options.key ?? (() => '*');
+  }
+
+  async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
+    const maxWaitMs = this.toolMaxWait(ctx.tool, options);
+    const key = this.keyOf(ctx);
+    if (typeof key !== 'string') throw new TypeError(`${this.name}: the key function returned no string`);
+    const data = { key, maxConcurrent: this.maxConcurrent, minTimeMs: this.minTimeMs, maxWaitMs };
+    if (ctx.dryRun) {
+      const queue = this.queues.get(key);
+      const now = !queue || (await queue.wouldStartNow());
+      if (!now && maxWaitMs === 0) return this.timedOut(ctx, queue, maxWaitMs, data);
+      return { outcome: 'allow', reason: 'ok', data: { ...data, startsNow: now, waiting: queue?.waiting ?? 0 } };
+    }
+    const queue = this.queueFor(key);
+    const slot = await queue.acquire(maxWaitMs);
+    if (!slot) return this.timedOut(ctx, queue, maxWaitMs, data);
+    return { outcome: 'allow', reason: 'ok', data, reservation: { commit: slot.free, release: slot.free } };
+  }
+
+  private timedOut(
+    ctx: GateContext,
+    queue: SlotQueue | undefined,
+    maxWaitMs: number,
+    data: Record<string, unknown>,
+  ): GateVerdict {
+    // A hint, not a promise: one spacing per call still queued, at least a second.
+    const retryAfterMs = Math.max(1000, this.minTimeMs * ((queue?.waiting ?? 0) + 1));
+    const limits = [
+      this.maxConcurrent === undefined ? '' : `at most ${this.maxConcurrent} at a time`,
+      this.minTimeMs > 0 ? `starts ${formatDuration(this.minTimeMs)} apart` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const waited = maxWaitMs > 0 ? `no slot came free within ${formatDuration(maxWaitMs)}` : 'no slot is free now';
+    return {
+      outcome: 'block',
+      reason: RateReason.throttleTimeout,
+      message: `${ctx.tool} is throttled (${limits}) and ${waited}. It did not run; retry in ${formatRetry(retryAfterMs)}.`,
+      retryAfterMs,
+      data,
+    };
+  }
+
+  private queueFor(key: string): SlotQueue {
+    let queue = this.queues.get(key);
+    if (!queue) {
+      const created = new SlotQueue(this.maxConcurrent, this.minTimeMs, () => {
+        if (this.queues.get(key) === created) this.queues.delete(key);
+      });
+      this.queues.set(key, created);
+      queue = created;
+    }
+    return queue;
+  }
+
+  private toolMaxWait(tool: string, options: unknown): number {
+    if (options === undefined || options === null || options === true) return this.maxWaitMs;
+    const where = `gates.${this.name} of tool "${tool}"`;
+    if (typeof options !== 'object') throw new TypeError(`${where} must be an object, false or absent`);
+    const unknown = Object.keys(options).filter((k) => k !== 'maxWaitMs');
+    if (unknown.length > 0) throw new TypeError(`${where} has unknown option(s): ${unknown.join(', ')}`);
+    const { maxWaitMs = this.maxWaitMs } = options as ThrottleToolOptions;
+    assertWait(maxWaitMs, where);
+    return maxWaitMs;
+  }
+}
+
+function assertWait(maxWaitMs: number, where: string): void {
+  if (!(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) {
+    throw new TypeError(`${where}: maxWaitMs must be ≥ 0 ms (got ${maxWaitMs})`);
+  }
+}
