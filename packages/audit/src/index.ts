@@ -1,1 +1,9 @@
-export {};
+export * from './audit-gate.js';
+export * from './chain.js';
+export * from './record.js';
+export * from './redact.js';
+export * from './sinks/jsonl.js';
+export * from './sinks/memory.js';
+export * from './sinks/sink.js';
+export * from './sinks/tslog.js';
+export * from './verify.js';

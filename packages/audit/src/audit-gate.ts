@@ -1,0 +1,144 @@
+import type { Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
+import { type AuditEntry, type AuditKind, intentEntry, outcomeEntry } from './record.js';
+import { Redactor, type RedactorOptions } from './redact.js';
+import type { AuditSink } from './sinks/sink.js';
+
+/** Reason codes the audit gate decides with. */
+export const AuditReason = {
+  /** Strict write-ahead: the intent record could not be written, so the call did not run. */
+  unavailable: 'audit_unavailable',
+  /** Non-strict write-ahead: the intent record could not be written; the call ran anyway. */
+  intentFailed: 'audit_intent_failed',
+} as const;
+
+/** Options for {@link AuditGate}. */
+export interface AuditGateOptions {
+  /** Where records go. The sink owns the hash chain; share one sink between gates to share one chain. */
+  sink: AuditSink;
+  /** Gate name in decisions (default `audit`). */
+  name?: string;
+  /** Write an intent record before the handler runs (default false). */
+  writeAhead?: boolean;
+  /** With `writeAhead`: block the call (`audit_unavailable`) when its intent record cannot be written (default false). */
+  strict?: boolean;
+  /** A {@link Redactor}, or options for one (default: mask the default keys and patterns). */
+  redact?: Redactor | RedactorOptions;
+  /** Longest JSON text kept for args, results and decision data; longer ones are truncated (default 4096 chars). */
+  maxValueChars?: number;
+  /** Told of every sink failure; its own errors are ignored. */
+  onError?: (error: unknown, info: AuditFailureInfo) => void;
+}
+
+/** Which record a sink failed to write. */
+export interface AuditFailureInfo {
+  kind: AuditKind;
+  callId: string;
+  tool: string;
+}
+
+/** What an {@link AuditGate} wrote and failed to write since it was created. */
+export interface AuditStats {
+  intents: number;
+  outcomes: number;
+  /** Records a sink failed to write. */
+  failures: number;
+  /** The latest failure's message. */
+  lastError?: string;
+}
+
+/**
+ * The audit stage: writes an outcome record for every call (blocked at any stage, waiting for approval,
+ * resumed, executed, failed) through `record`, and with `writeAhead` an intent record from `check`, which the
+ * runner calls right before the handler (never once an approval is needed). Both records share the call id.
+ * Register it on the runner (`gates`), not per tool, so unknown-tool calls are recorded too.
+ *
+ * A sink failure never crashes the process: it is counted ({@link AuditGate.stats}), passed to `onError`, and
+ * rethrown from `record` so the runner lists it in the result's `warnings`. With `strict` write-ahead a failed
+ * intent blocks the call instead: no action runs unaudited.
+ */
+export class AuditGate implements Gate {
+  readonly name: string;
+  readonly stage = 'audit' as const;
+  /** Present only with `writeAhead`, so a plain audit gate adds no decision to every call. */
+  readonly check?: (ctx: GateContext) => Promise<GateVerdict>;
+  private readonly sink: AuditSink;
+  private readonly strict: boolean;
+  private readonly redactor: Redactor;
+  private readonly maxValueChars: number;
+  private readonly onError: AuditGateOptions['onError'];
+  private readonly counts: AuditStats = { intents: 0, outcomes: 0, failures: 0 };
+
+  constructor(options: AuditGateOptions) {
+    if (!options?.sink || typeof options.sink.append !== 'function') {
+      throw new TypeError('AuditGate needs a sink with an append() method');
+    }
+    this.name = options.name ?? 'audit';
+    this.sink = options.sink;
+    this.strict = options.strict ?? false;
+    this.redactor = options.redact instanceof Redactor ? options.redact : new Redactor(options.redact);
+    this.maxValueChars = options.maxValueChars ?? 4096;
+    if (!Number.isSafeInteger(this.maxValueChars) || this.maxValueChars < 64) {
+      throw new TypeError('AuditGate: maxValueChars must be an integer >= 64');
+    }
+    this.onError = options.onError;
+    if (options.writeAhead) this.check = (ctx) => this.writeIntent(ctx);
+  }
+
+  /** Records the final result of a call. Rejects (after counting and `onError`) when the sink failed. */
+  async record(result: GateResult, ctx: GateContext): Promise<void> {
+    const error = await this.write('outcome', ctx, () => outcomeEntry(result, ctx, this.entryOptions()));
+    if (error !== undefined) throw new Error(`audit sink failed to write the outcome record: ${error}`);
+  }
+
+  /** Counts so far: records written per kind, and sink failures. */
+  stats(): AuditStats {
+    return { ...this.counts };
+  }
+
+  private async writeIntent(ctx: GateContext): Promise<GateVerdict> {
+    if (ctx.dryRun) return { outcome: 'allow', reason: 'ok' };
+    const error = await this.write('intent', ctx, () => intentEntry(ctx, this.entryOptions()));
+    if (error === undefined) return { outcome: 'allow', reason: 'ok' };
+    if (this.strict) {
+      return {
+        outcome: 'block',
+        reason: AuditReason.unavailable,
+        message:
+          'The audit log is unavailable and no action runs unaudited, so this call did not run. Try again later.',
+        data: { error },
+      };
+    }
+    return {
+      outcome: 'allow',
+      reason: AuditReason.intentFailed,
+      message: 'The intent record could not be written; the call runs without it.',
+      data: { error },
+    };
+  }
+
+  /**
+   * Builds and appends a record; returns the redacted error message on failure, after counting and reporting
+   * it. Building is inside the try: a result that cannot be serialized is a failure to audit, not a crash.
+   */
+  private async write(kind: AuditKind, ctx: GateContext, build: () => AuditEntry): Promise<string | undefined> {
+    try {
+      await this.sink.append(build());
+      this.counts[kind === 'intent' ? 'intents' : 'outcomes']++;
+      return undefined;
+    } catch (err) {
+      const message = this.redactor.redactString(err instanceof Error ? err.message : String(err));
+      this.counts.failures++;
+      this.counts.lastError = message;
+      try {
+        this.onError?.(err, { kind, callId: ctx.callId, tool: ctx.tool });
+      } catch {
+        // The callback's own failure must not turn an audit failure into a crash.
+      }
+      return message;
+    }
+  }
+
+  private entryOptions() {
+    return { redactor: this.redactor, maxValueChars: this.maxValueChars };
+  }
+}

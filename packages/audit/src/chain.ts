@@ -1,0 +1,35 @@
+import { sha256Canonical } from '@tollgate/core';
+import type { AuditEntry, AuditRecord } from './record.js';
+
+/** `prevHash` of a chain's first record: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Where a chain ends: the last record's seq and hash (`{ seq: 0, hash: GENESIS_HASH }` when empty). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** The head of an empty chain. */
+export const GENESIS: ChainHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+
+/**
+ * SHA-256 (hex) over the RFC 8785 canonical JSON of a record without its `hash` field. Key order and number
+ * formatting of the stored line do not matter: only the canonical form is hashed.
+ */
+export function recordHash(record: Omit<AuditRecord, 'hash'> | AuditRecord): string {
+  const { hash: _ignored, ...rest } = record as AuditRecord;
+  return sha256Canonical(rest);
+}
+
+/** Seals an entry as the record after `head`: the next seq, linked by `prevHash`, hashed. */
+export function seal(entry: AuditEntry, head: ChainHead): AuditRecord {
+  const unsealed = { seq: head.seq + 1, ...entry, prevHash: head.hash };
+  return { ...unsealed, hash: recordHash(unsealed) };
+}
+
+/** A record as one JSONL line (no newline), `seq` first for readers; `hash` and `prevHash` last. */
+export function recordLine(record: AuditRecord): string {
+  const { seq, prevHash, hash, ...entry } = record;
+  return JSON.stringify({ seq, ...entry, prevHash, hash });
+}

@@ -1,0 +1,225 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { GENESIS, recordHash, recordLine } from '../chain.js';
+import type { AuditRecord } from '../record.js';
+import { parseRecord } from '../verify.js';
+import { ChainedSink } from './sink.js';
+import { readTail } from './tail.js';
+
+/**
+ * When records reach the disk. In both policies an append resolves only after its record was written AND
+ * fsynced (`fdatasync`), so a resolved append survives a crash or power loss.
+ * - `'fsync'`: write at once; records that arrive while an fsync is in flight share the next one.
+ * - `{ batch: { maxRecords, maxMs } }`: wait until `maxRecords` are queued or `maxMs` passed since the first,
+ *   then write and fsync them together: fewer fsyncs, and each append may wait up to `maxMs`.
+ */
+export type FlushPolicy = 'fsync' | { batch: { maxRecords: number; maxMs: number } };
+
+/** Options for {@link JsonlFileSink}. */
+export interface JsonlFileSinkOptions {
+  /** When records reach the disk (default `'fsync'`). */
+  flush?: FlushPolicy;
+  /**
+   * What to do with a torn last line found at start-up: `'refuse'` (default) fails `open()` and every append
+   * with `torn_tail`; `'truncate'` cuts the torn bytes off (they belong to an append that never resolved) and
+   * reports how many in `open()`'s result.
+   */
+  repair?: 'refuse' | 'truncate';
+  /** Permission bits for a new file (default `0o600`: audit records are sensitive). */
+  fileMode?: number;
+}
+
+/** Why a {@link JsonlFileSink} refuses to write. */
+export type AuditFileErrorCode =
+  | 'torn_tail'
+  | 'malformed_tail'
+  | 'tail_hash_mismatch'
+  | 'file_in_use'
+  | 'unknown_state';
+
+/** A file sink's refusal to write, with a stable `code`; the chain is never continued over a damaged tail. */
+export class AuditFileError extends Error {
+  override readonly name = 'AuditFileError';
+  constructor(
+    readonly code: AuditFileErrorCode,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** What {@link JsonlFileSink.open} found. */
+export interface OpenReport {
+  /** The last record's seq and hash: the chain continues from here. */
+  head: { seq: number; hash: string };
+  /** Bytes of a torn last line that `repair: 'truncate'` removed (0 when none). */
+  repairedBytes: number;
+}
+
+/** Paths with an open sink in this process: two writers on one file would fork its chain. */
+const openPaths = new Set<string>();
+
+/**
+ * Appends records as JSON lines to a file, one hash chain per file. On open it reads the file's tail and
+ * continues the chain from the last record, after checking that record's hash; a torn last line stops it
+ * unless `repair: 'truncate'` is set. One writer per file: a second sink on the same path in this process is
+ * refused (`file_in_use`); across processes nothing stops two writers, so never point two at one file.
+ */
+export class JsonlFileSink extends ChainedSink {
+  /** Absolute path of the file. */
+  readonly path: string;
+  private readonly policy: FlushPolicy;
+  private readonly repair: 'refuse' | 'truncate';
+  private readonly fileMode: number;
+  private fh: FileHandle | undefined;
+  private opening: Promise<OpenReport> | undefined;
+  private size = 0;
+  private broken: AuditFileError | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(path: string, options: JsonlFileSinkOptions = {}) {
+    super();
+    this.path = resolve(path);
+    this.policy = options.flush ?? 'fsync';
+    this.repair = options.repair ?? 'refuse';
+    this.fileMode = options.fileMode ?? 0o600;
+    if (this.policy !== 'fsync') {
+      const { maxRecords, maxMs } = this.policy.batch;
+      if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) {
+        throw new TypeError('JsonlFileSink: batch.maxRecords must be a positive integer');
+      }
+      if (!Number.isFinite(maxMs) || maxMs < 0) throw new TypeError('JsonlFileSink: batch.maxMs must be >= 0 (ms)');
+      this.batchLimit = maxRecords;
+    }
+  }
+
+  /**
+   * Opens the file (creating it) and reads where its chain ends. Appends call it themselves; call it at
+   * start-up to find a damaged tail before the first call. Rejects with an {@link AuditFileError}
+   * (`torn_tail`, `malformed_tail`, `tail_hash_mismatch`, `file_in_use`) or the file system's error; a failed
+   * open is retried by the next append.
+   */
+  open(): Promise<OpenReport> {
+    this.opening ??= this.doOpen().catch((err) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  protected override async prepare(): Promise<void> {
+    if (this.broken) throw this.broken;
+    await this.open();
+  }
+
+  protected override async persist(records: AuditRecord[]): Promise<void> {
+    const fh = this.fh as FileHandle;
+    const buf = Buffer.from(`${records.map(recordLine).join('\n')}\n`);
+    try {
+      let done = 0;
+      while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
+      await fh.datasync();
+      this.size += buf.length;
+    } catch (err) {
+      // Cut off whatever part of the batch reached the file, so the chain on disk ends where the head does.
+      await fh.truncate(this.size).catch((cause: unknown) => {
+        this.broken = new AuditFileError(
+          'unknown_state',
+          this.path,
+          `a failed write could not be undone (${String(cause)}); verify the file and open a new sink`,
+        );
+      });
+      throw err;
+    }
+  }
+
+  protected override schedule(queued: number): void {
+    if (this.policy === 'fsync' || queued >= this.policy.batch.maxRecords) {
+      this.kick();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.kick(), this.policy.batch.maxMs);
+  }
+
+  protected override kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    super.kick();
+  }
+
+  protected override async release(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) {
+      openPaths.delete(this.path);
+      await fh.close();
+    }
+  }
+
+  private async doOpen(): Promise<OpenReport> {
+    if (openPaths.has(this.path)) {
+      throw new AuditFileError('file_in_use', this.path, 'another audit sink in this process writes this file');
+    }
+    openPaths.add(this.path);
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(this.path, 'a+', this.fileMode);
+      const report = await this.readHead(fh);
+      if ((await fh.stat()).size === 0) await syncDirectory(dirname(this.path));
+      this.fh = fh;
+      return report;
+    } catch (err) {
+      openPaths.delete(this.path);
+      await fh?.close();
+      throw err;
+    }
+  }
+
+  private async readHead(fh: FileHandle): Promise<OpenReport> {
+    let size = (await fh.stat()).size;
+    const tail = await readTail(fh, size);
+    let repairedBytes = 0;
+    if (tail.tornAt !== undefined) {
+      const torn = size - tail.tornAt;
+      if (this.repair !== 'truncate') {
+        throw new AuditFileError(
+          'torn_tail',
+          this.path,
+          `the last line (${torn} bytes at offset ${tail.tornAt}) has no newline: a write was cut short. ` +
+            "Run verify, then open with repair: 'truncate' to drop it.",
+        );
+      }
+      await fh.truncate(tail.tornAt);
+      await fh.datasync();
+      repairedBytes = torn;
+      size = tail.tornAt;
+    }
+    this.size = size;
+    if (tail.lastLine === undefined) {
+      this.head = { ...GENESIS };
+      return { head: this.lastRecord, repairedBytes };
+    }
+    const last = parseRecord(tail.lastLine);
+    if (!last) throw new AuditFileError('malformed_tail', this.path, 'the last line is not an audit record');
+    if (recordHash(last) !== last.hash) {
+      throw new AuditFileError('tail_hash_mismatch', this.path, 'the last record does not match its hash');
+    }
+    this.head = { seq: last.seq, hash: last.hash };
+    return { head: this.lastRecord, repairedBytes };
+  }
+}
+
+/** Makes a new file's directory entry durable; file systems that cannot fsync a directory are skipped. */
+async function syncDirectory(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw err;
+  } finally {
+    await fh?.close();
+  }
+}

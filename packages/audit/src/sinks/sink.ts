@@ -1,0 +1,117 @@
+import { type ChainHead, GENESIS, seal } from '../chain.js';
+import type { AuditEntry, AuditRecord } from '../record.js';
+
+/**
+ * Where audit records go. A sink owns ONE linear hash chain: it assigns seq, `prevHash` and `hash` itself,
+ * one record after another, however many calls append at once.
+ */
+export interface AuditSink {
+  /**
+   * Seals the entry into the chain and stores it. Resolves with the sealed record once it is stored (for a
+   * file: written and fsynced); rejects when it could not be stored, and then the chain does not advance.
+   */
+  append(entry: AuditEntry): Promise<AuditRecord>;
+  /** Resolves once every record appended so far is stored. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the sink's resources; later appends reject. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  entry: AuditEntry;
+  resolve(record: AuditRecord): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The chain discipline shared by every sink: appends wait in a queue, and one writer at a time takes the
+ * queue, seals it against the current head and persists it. The head only moves once `persist` succeeded,
+ * so a failed write never leaves a later record linked to one that was not stored. Entries that arrive
+ * while a write is in flight share the next write (group commit).
+ */
+export abstract class ChainedSink implements AuditSink {
+  /** The last stored record's seq and hash. */
+  protected head: ChainHead;
+  /** Most records sealed into one `persist` call. */
+  protected batchLimit = Number.POSITIVE_INFINITY;
+  private pending: Pending[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private queued = false;
+  private closed = false;
+
+  constructor(head: ChainHead = GENESIS) {
+    this.head = { ...head };
+  }
+
+  /** The last stored record's seq and hash (seq 0 and the genesis hash when nothing was stored). */
+  get lastRecord(): ChainHead {
+    return { ...this.head };
+  }
+
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    if (this.closed) return Promise.reject(new Error('audit sink is closed'));
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      this.schedule(this.pending.length);
+    });
+  }
+
+  async flush(): Promise<void> {
+    // A turn takes at most `batchLimit` entries, so loop until the queue is empty.
+    do {
+      this.kick();
+      await this.tail;
+    } while (this.pending.length > 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    await this.release();
+  }
+
+  /** Stores sealed records, in order; throws if any of them could not be stored. */
+  protected abstract persist(records: AuditRecord[]): Promise<void>;
+
+  /** Runs before each write, inside the writer's turn (a file sink opens and reads its tail here). */
+  protected async prepare(): Promise<void> {}
+
+  /** Frees resources on close. */
+  protected async release(): Promise<void> {}
+
+  /** Decides when queued entries are written; the default writes at once. `queued` counts waiting entries. */
+  protected schedule(_queued: number): void {
+    this.kick();
+  }
+
+  /** Queues one writer turn, unless one is already queued. */
+  protected kick(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.tail = this.tail.then(() => {
+      this.queued = false;
+      return this.writeTurn();
+    });
+  }
+
+  private async writeTurn(): Promise<void> {
+    const batch = this.pending.splice(0, this.batchLimit);
+    if (batch.length === 0) return;
+    if (this.pending.length > 0) this.kick();
+    try {
+      await this.prepare();
+      let head = this.head;
+      const records = batch.map((p) => {
+        const record = seal(p.entry, head);
+        head = { seq: record.seq, hash: record.hash };
+        return record;
+      });
+      await this.persist(records);
+      this.head = head;
+      for (const [i, record] of records.entries()) batch[i]?.resolve(record);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+}
