@@ -1,0 +1,58 @@
+import type { GateContext } from '@tollgate/core';
+import { globToRegExp } from './glob.js';
+import { RuleIssue } from './issue.js';
+import type { MatchJson, NameSetMatchJson } from './schema.js';
+
+/** A compiled `match` block: true when the rule applies to this call. */
+export type CompiledMatch = (ctx: GateContext) => boolean;
+
+/**
+ * Compiles a schema-valid `match` block; globs are compiled here, so a bad one is a load-time
+ * {@link RuleIssue} at `at`. Every field given must match; an absent field matches every call.
+ */
+export function compileMatch(match: MatchJson | undefined, at: string): CompiledMatch {
+  if (!match) return () => true;
+  const tests: CompiledMatch[] = [];
+  if (match.tool !== undefined) {
+    const tool = compileGlobs(match.tool, `${at}/tool`);
+    tests.push((ctx) => tool(ctx.tool));
+  }
+  if (match.actor !== undefined) {
+    const actor = compileGlobs(match.actor, `${at}/actor`);
+    tests.push((ctx) => actor(ctx.actor));
+  }
+  if (match.tenant !== undefined) {
+    const tenant = compileGlobs(match.tenant, `${at}/tenant`);
+    tests.push((ctx) => tenant(ctx.tenant));
+  }
+  if (match.roles) {
+    const roles = compileNameSet(match.roles);
+    tests.push((ctx) => roles(ctx.roles));
+  }
+  if (match.scopes) {
+    const scopes = compileNameSet(match.scopes);
+    tests.push((ctx) => scopes(ctx.scopes));
+  }
+  return (ctx) => tests.every((t) => t(ctx));
+}
+
+function compileGlobs(globs: string | string[], at: string): (name: string | undefined) => boolean {
+  const list = typeof globs === 'string' ? [globs] : globs;
+  const regexes = list.map((glob, i) => {
+    try {
+      return globToRegExp(glob);
+    } catch (err) {
+      throw new RuleIssue(typeof globs === 'string' ? at : `${at}/${i}`, (err as Error).message);
+    }
+  });
+  return (name) => typeof name === 'string' && regexes.some((r) => r.test(name));
+}
+
+function compileNameSet(set: NameSetMatchJson): (held: readonly string[]) => boolean {
+  return (held) => {
+    const has = (name: string) => held.includes(name);
+    if (set.any && !set.any.some(has)) return false;
+    if (set.all && !set.all.every(has)) return false;
+    return !set.none?.some(has);
+  };
+}

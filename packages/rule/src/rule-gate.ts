@@ -1,0 +1,238 @@
+import type { Gate, GateContext, GateVerdict } from '@tollgate/core';
+import { RuleLoadError, type RuleLoadIssue } from './errors.js';
+import { globToRegExp } from './glob.js';
+import { RuleIssue } from './issue.js';
+import { escapeJsonPointerToken } from './json-pointer.js';
+import { loadRulesFile } from './load.js';
+import { assertRule, evaluateRule } from './predicates.js';
+import { RuleReason } from './reasons.js';
+import {
+  type MatchedRule,
+  RULE_EFFECTS,
+  type Rule,
+  type RuleDecisionData,
+  type RuleEffect,
+  type RuleGateOptions,
+  type RuleToolOptions,
+} from './types.js';
+
+/** A tool's options once checked. */
+interface ToolConfig {
+  rules: readonly Rule[];
+  requiredScopes: readonly string[];
+  defaultEffect: RuleEffect | undefined;
+}
+
+const NO_TOOL_OPTIONS: ToolConfig = { rules: [], requiredScopes: [], defaultEffect: undefined };
+
+/**
+ * The rule gate (stage `rule`). It evaluates every rule (the gate's, then the tool's) on every call and
+ * decides by precedence: any `block` wins, else any `require_approval`, else any `allow`, else
+ * `defaultEffect`. Before that, a tool's required scopes must all be held by the caller (`missing_scope`).
+ * The decision carries the first rule of the winning effect's reason and message, and lists every rule that
+ * matched in `data` ({@link RuleDecisionData}), so a block is explainable.
+ *
+ * Rules are pure, so a dry run gets the same answer and nothing is reserved. `check` never throws: a
+ * predicate that throws or returns anything but `true` or `false` blocks with `predicate_error`.
+ */
+export class RuleGate implements Gate {
+  readonly name: string;
+  readonly stage = 'rule' as const;
+  readonly failMode: 'open' | 'closed';
+  private readonly rules: readonly Rule[];
+  private readonly ruleIds: ReadonlySet<string>;
+  private readonly defaultEffect: RuleEffect;
+  private readonly scopeGlobs: readonly { glob: RegExp; scopes: readonly string[] }[];
+  private readonly toolConfigs = new WeakMap<object, ToolConfig | RuleIssue>();
+
+  /**
+   * @throws RuleLoadError for a malformed rule (path `/rules/<i>/…`), a duplicate rule id, an unknown
+   *   `defaultEffect` or a bad `requiredScopes` entry: configuration fails at start-up, not at call time
+   */
+  constructor(options: RuleGateOptions = {}) {
+    this.name = options.name ?? 'rule';
+    this.failMode = options.failMode ?? 'closed';
+    const issues: RuleLoadIssue[] = [];
+    const rules = [...(options.rules ?? [])];
+    const ids = collectIssues(issues, () => checkRules(rules, new Set()));
+    this.rules = Object.freeze(rules);
+    this.ruleIds = ids ?? new Set();
+    this.defaultEffect = options.defaultEffect ?? 'allow';
+    if (!RULE_EFFECTS.includes(this.defaultEffect)) {
+      issues.push({ path: '/defaultEffect', message: `must be one of ${RULE_EFFECTS.join(', ')}` });
+    }
+    this.scopeGlobs = Object.entries(options.requiredScopes ?? {}).flatMap(([glob, scopes]) => {
+      const at = `/requiredScopes/${escapeJsonPointerToken(glob)}`;
+      const compiled = collectIssues(issues, () => {
+        assertScopes(scopes, at);
+        return globToRegExpAt(glob, at);
+      });
+      return compiled ? [{ glob: compiled, scopes }] : [];
+    });
+    if (issues.length > 0) throw new RuleLoadError(issues);
+  }
+
+  /**
+   * A gate whose rules come from a rules file (see {@link loadRulesFile}), followed by `options.rules`.
+   * @throws RuleLoadError naming the file and the JSON Pointer of the problem
+   */
+  static async fromFile(path: string, options: RuleGateOptions = {}): Promise<RuleGate> {
+    const rules = await loadRulesFile(path);
+    return new RuleGate({ ...options, rules: [...rules, ...(options.rules ?? [])] });
+  }
+
+  /**
+   * Decides on one call.
+   * @param options the tool's {@link RuleToolOptions} (its `gates[<gate name>]` entry), checked on first use;
+   *   malformed ones block with `invalid_rule_options`
+   */
+  check(ctx: GateContext, options?: unknown): GateVerdict {
+    const tool = this.toolConfig(options);
+    if (tool instanceof RuleIssue) {
+      return {
+        outcome: 'block',
+        reason: RuleReason.invalidRuleOptions,
+        message: `The rules for "${ctx.tool}" are misconfigured, so the call was blocked. Retrying will not help; tell the user.`,
+        data: { error: `${tool.path || '(root)'}: ${tool.message}` },
+      };
+    }
+    const rules = tool.rules.length > 0 ? [...this.rules, ...tool.rules] : this.rules;
+    const matched: MatchedRule[] = [];
+    const firstByEffect = new Map<RuleEffect, { entry: MatchedRule; rule: Rule }>();
+    for (const rule of rules) {
+      const outcome = evaluateRule(rule, ctx);
+      if (outcome.effect === null) continue;
+      const entry: MatchedRule =
+        'error' in outcome
+          ? { id: rule.id, effect: 'block', reason: RuleReason.predicateError, error: outcome.error }
+          : { id: rule.id, effect: outcome.effect, reason: rule.reason };
+      matched.push(entry);
+      if (!firstByEffect.has(entry.effect)) firstByEffect.set(entry.effect, { entry, rule });
+    }
+
+    const data: RuleDecisionData = { matched, evaluated: rules.length };
+    const required = this.requiredScopes(ctx.tool, tool);
+    if (required.length > 0) {
+      data.requiredScopes = required;
+      const missing = required.filter((scope) => !ctx.scopes.includes(scope));
+      if (missing.length > 0) {
+        data.missingScopes = missing;
+        return {
+          outcome: 'block',
+          reason: RuleReason.missingScope,
+          message: `"${ctx.tool}" requires the scope${plural(required)} ${required.join(', ')}; this caller lacks ${missing.join(', ')}. Do not retry; ask the user to grant access.`,
+          data,
+        };
+      }
+    }
+
+    const decisive = firstByEffect.get('block') ?? firstByEffect.get('require_approval') ?? firstByEffect.get('allow');
+    if (decisive) {
+      const { entry, rule } = decisive;
+      data.decidedBy = entry.id;
+      const message = entry.error
+        ? `The rule "${entry.id}" could not be evaluated, so the call was blocked. Retrying will not help; tell the user.`
+        : rule.message;
+      return { outcome: entry.effect, reason: entry.reason, message, data };
+    }
+
+    data.defaulted = true;
+    const effect = tool.defaultEffect ?? this.defaultEffect;
+    return { outcome: effect, ...defaultDecision(effect, ctx.tool), data };
+  }
+
+  private requiredScopes(toolName: string, tool: ToolConfig): string[] {
+    const scopes = new Set<string>();
+    for (const { glob, scopes: list } of this.scopeGlobs) {
+      if (glob.test(toolName)) for (const s of list) scopes.add(s);
+    }
+    for (const s of tool.requiredScopes) scopes.add(s);
+    return [...scopes];
+  }
+
+  /** Checks a tool's options once per options object; the runner passes the same object on every call. */
+  private toolConfig(options: unknown): ToolConfig | RuleIssue {
+    if (options === undefined || options === null) return NO_TOOL_OPTIONS;
+    if (typeof options !== 'object') return new RuleIssue('', 'rule options must be an object');
+    let config = this.toolConfigs.get(options);
+    if (!config) {
+      config = parseToolOptions(options as RuleToolOptions, this.ruleIds);
+      this.toolConfigs.set(options, config);
+    }
+    return config;
+  }
+}
+
+function parseToolOptions(options: RuleToolOptions, gateIds: ReadonlySet<string>): ToolConfig | RuleIssue {
+  try {
+    const rules = options.rules ?? [];
+    if (!Array.isArray(rules)) throw new RuleIssue('/rules', 'must be an array of rules');
+    checkRules(rules, gateIds);
+    const requiredScopes = options.requiredScopes ?? [];
+    assertScopes(requiredScopes, '/requiredScopes');
+    const defaultEffect = options.defaultEffect;
+    if (defaultEffect !== undefined && !RULE_EFFECTS.includes(defaultEffect)) {
+      throw new RuleIssue('/defaultEffect', `must be one of ${RULE_EFFECTS.join(', ')}`);
+    }
+    return { rules: Object.freeze([...rules]), requiredScopes: [...requiredScopes], defaultEffect };
+  } catch (err) {
+    if (err instanceof RuleIssue) return err;
+    return new RuleIssue('', String(err));
+  }
+}
+
+/** Asserts each rule's shape and that ids are unique (also against `taken`). @returns every id */
+function checkRules(rules: readonly unknown[], taken: ReadonlySet<string>): Set<string> {
+  const ids = new Set<string>();
+  rules.forEach((rule, i) => {
+    assertRule(rule, `/rules/${i}`);
+    if (ids.has(rule.id) || taken.has(rule.id)) throw new RuleIssue(`/rules/${i}/id`, `duplicate rule id "${rule.id}"`);
+    ids.add(rule.id);
+  });
+  return ids;
+}
+
+function assertScopes(scopes: unknown, at: string): asserts scopes is readonly string[] {
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && s !== '')) {
+    throw new RuleIssue(at, 'must be an array of non-empty scope names');
+  }
+}
+
+function globToRegExpAt(glob: string, at: string): RegExp {
+  try {
+    return globToRegExp(glob);
+  } catch (err) {
+    throw new RuleIssue(at, (err as Error).message);
+  }
+}
+
+function collectIssues<T>(issues: RuleLoadIssue[], body: () => T): T | undefined {
+  try {
+    return body();
+  } catch (err) {
+    if (!(err instanceof RuleIssue)) throw err;
+    issues.push({ path: err.path, message: err.message });
+    return undefined;
+  }
+}
+
+function defaultDecision(effect: RuleEffect, tool: string): { reason: string; message: string } {
+  switch (effect) {
+    case 'allow':
+      return { reason: RuleReason.ok, message: 'No rule matched; allowed by default.' };
+    case 'block':
+      return {
+        reason: RuleReason.noRuleMatched,
+        message: `No rule allows "${tool}" for this caller, and what no rule allows is blocked. Do not retry; ask the user.`,
+      };
+    case 'require_approval':
+      return {
+        reason: RuleReason.noRuleMatched,
+        message: `No rule covers "${tool}" for this caller, so it needs a human approval.`,
+      };
+  }
+}
+
+function plural(list: readonly unknown[]): string {
+  return list.length === 1 ? '' : 's';
+}
