@@ -1,1 +1,2 @@
-export {};
+export * from './rules.js';
+export * from './server.js';

@@ -1,0 +1,91 @@
+/**
+ * Errors the BIGHUB client throws. Every one extends {@link BighubError}, so `catch (e) { if (e instanceof
+ * BighubError) … }` catches them all; the subclasses follow the Python SDK's exception hierarchy (seed bighub-sdk-0.2.4).
+ */
+export class BighubError extends Error {
+  override name = 'BighubError';
+}
+
+/** The client was configured wrongly (e.g. plain http to a non-loopback host); thrown by the constructor. */
+export class BighubConfigError extends BighubError {
+  override name = 'BighubConfigError';
+}
+
+/** What an HTTP error response carried. */
+export interface BighubApiErrorInit {
+  /** HTTP status code. */
+  status: number;
+  /** BIGHUB's `request_id` (body) or `x-request-id` (header), when sent. */
+  requestId?: string;
+  /** BIGHUB's machine error code, when sent. */
+  code?: string;
+  /** The parsed response body. */
+  body?: unknown;
+}
+
+/** BIGHUB answered with an HTTP error status. */
+export class BighubApiError extends BighubError {
+  override name = 'BighubApiError';
+  /** HTTP status code. */
+  readonly status: number;
+  /** BIGHUB's request id, when sent. */
+  readonly requestId: string | undefined;
+  /** BIGHUB's machine error code, when sent. */
+  readonly code: string | undefined;
+  /** The parsed response body. */
+  readonly body: unknown;
+
+  constructor(message: string, init: BighubApiErrorInit) {
+    super(message);
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.code = init.code;
+    this.body = init.body;
+  }
+}
+
+/** 401 or 403: the API key or bearer token is missing, wrong or lacks the scope. */
+export class BighubAuthError extends BighubApiError {
+  override name = 'BighubAuthError';
+}
+
+/** 429 after the retries ran out. */
+export class BighubRateLimitError extends BighubApiError {
+  override name = 'BighubRateLimitError';
+  /** From the `Retry-After` header, in ms; `undefined` when absent or unparsable. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, init: BighubApiErrorInit & { retryAfterMs?: number }) {
+    super(message, init);
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** 422: BIGHUB rejected the request body. */
+export class BighubValidationError extends BighubApiError {
+  override name = 'BighubValidationError';
+  /** The body's `detail` (FastAPI style), `details` or `errors`. */
+  readonly details: unknown;
+
+  constructor(message: string, init: BighubApiErrorInit & { details?: unknown }) {
+    super(message, init);
+    this.details = init.details;
+  }
+}
+
+/** No complete answer within the timeout (ms). */
+export class BighubTimeoutError extends BighubError {
+  override name = 'BighubTimeoutError';
+  /** The timeout that elapsed, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number) {
+    super(message);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection failed (refused, reset, DNS…) before an HTTP answer arrived. */
+export class BighubNetworkError extends BighubError {
+  override name = 'BighubNetworkError';
+}
