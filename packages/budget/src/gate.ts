@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import type { Gate, GateContext, GateVerdict, Reservation, SettleInfo } from '@tollgate/core';
+import type { Decimal } from 'decimal.js';
+import { BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
+import { MemoryBudgetStore } from './memory-store.js';
+import type {
+  BudgetCost,
+  BudgetGateOptions,
+  BudgetSettleEvent,
+  BudgetSpec,
+  BudgetToolOptions,
+  CostFunction,
+} from './options.js';
+import type { BudgetLine, BudgetStore, ReserveOutcome } from './store.js';
+
+/** Stable reason codes of {@link BudgetGate}. */
+export const BudgetReason = {
+  /** The call's cost does not fit a budget's remaining amount. */
+  budgetExceeded: 'budget_exceeded',
+  /** The cost is not a non-negative decimal amount the store can hold. */
+  invalidAmount: 'invalid_amount',
+  /** The store failed and the gate is fail-closed: the call is blocked. */
+  storeUnavailable: 'store_unavailable',
+  /** The store failed and the gate is fail-open: the call is allowed unchecked. */
+  storeUnavailableFailOpen: 'store_unavailable_fail_open',
+} as const;
+
+interface Budget {
+  name: string;
+  max: Decimal;
+  decimals: number;
+  windowMs: number | undefined;
+  key: (ctx: GateContext) => string;
+  label: string;
+}
+
+interface Plan {
+  cost: BudgetCost;
+  budgets: Budget[];
+}
+
+/**
+ * The budget stage: refuses calls whose cost does not fit the remaining amount of every budget, and holds
+ * the cost while the call runs (reserve in check, commit on success, release on a later block or a failure),
+ * as actiongate's BudgetGate does with `reserve`/`commit`/`release`, but atomically across processes.
+ *
+ * Decisions carry `data: { spent, held, requested, remaining, max, key, budget, window, windowStart?,
+ * resetsAt? }` with every amount a decimal string, for the tightest budget (the blocking one on a block);
+ * `data.budgets` lists each budget when there are several. Blocks: `budget_exceeded`, `invalid_amount`,
+ * `store_unavailable`. Dry runs answer from the store without holding anything.
+ */
+export class BudgetGate implements Gate {
+  readonly name: string;
+  readonly stage = 'budget' as const;
+  readonly failMode: 'open' | 'closed';
+  private readonly store: BudgetStore;
+  private readonly plan: Plan;
+  private readonly onSettle: BudgetGateOptions['onSettle'];
+  private readonly toolPlans = new WeakMap<object, Plan>();
+
+  /** @throws {TypeError} for an invalid budget or cost: configuration errors surface at start-up. */
+  constructor(options: BudgetGateOptions) {
+    this.name = options.name ?? 'budget';
+    this.failMode = options.failMode ?? 'closed';
+    this.store = options.store ?? new MemoryBudgetStore();
+    this.onSettle = options.onSettle;
+    this.plan = { cost: checkCost(options.cost), budgets: compileBudgets(options.budgets) };
+  }
+
+  async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
+    const plan = this.planFor(options);
+    const estimate = typeof plan.cost === 'object';
+    let amount: Decimal;
+    try {
+      amount = parseAmount(costOf(plan.cost, ctx), 'amount');
+    } catch (err) {
+      if (err instanceof BudgetAmountError) return invalid(err);
+      throw err;
+    }
+    const lines: BudgetLine[] = plan.budgets.map((b) => ({
+      key: `${this.name}:${b.name}:${keyOf(b, ctx)}`,
+      max: b.max.toFixed(),
+      windowMs: b.windowMs,
+      amount: amount.toFixed(),
+    }));
+    const id = randomUUID();
+    let outcome: ReserveOutcome;
+    try {
+      const now = ctx.clock.now();
+      outcome = ctx.dryRun ? await this.store.peek(lines, now) : await this.store.reserve(id, lines, now);
+    } catch (err) {
+      if (err instanceof BudgetAmountError) return invalid(err);
+      return this.unavailable(err);
+    }
+    const report = describe(plan.budgets, outcome, amount, estimate);
+    if (!outcome.ok) {
+      return { outcome: 'block', reason: BudgetReason.budgetExceeded, message: report.message, ...report.extra };
+    }
+    const verdict: GateVerdict = { outcome: 'allow', reason: 'ok', data: report.extra.data };
+    if (!ctx.dryRun) verdict.reservation = this.reservation(ctx, id, lines, amount, estimate);
+    return verdict;
+  }
+
+  private reservation(
+    ctx: GateContext,
+    id: string,
+    lines: BudgetLine[],
+    reserved: Decimal,
+    estimate: boolean,
+  ): Reservation {
+    return {
+      commit: async (info: SettleInfo) => {
+        let charge = reserved;
+        let invalidReport: string | undefined;
+        if (estimate && info.reported.cost !== undefined) {
+          try {
+            charge = parseAmount(info.reported.cost, 'reported cost');
+          } catch (err) {
+            invalidReport = (err as Error).message;
+          }
+        }
+        const commit = (amount: Decimal) =>
+          this.store.commit(
+            id,
+            lines.map((l) => ({ key: l.key, windowMs: l.windowMs, amount: amount.toFixed() })),
+            ctx.clock.now(),
+          );
+        let ledgers: Awaited<ReturnType<BudgetStore['commit']>>;
+        try {
+          ledgers = await commit(charge);
+        } catch (err) {
+          // A reported cost the store cannot hold (too many decimals): charge the estimate rather than nothing.
+          if (!(err instanceof BudgetAmountError) || charge === reserved) throw err;
+          invalidReport = err.message;
+          charge = reserved;
+          ledgers = await commit(charge);
+        }
+        const event: BudgetSettleEvent = {
+          callId: ctx.callId,
+          tool: ctx.tool,
+          reserved: reserved.toFixed(),
+          charged: charge.toFixed(),
+          overEstimate: charge.greaterThan(reserved),
+          ledgers,
+        };
+        if (invalidReport) event.invalidReport = invalidReport;
+        try {
+          this.onSettle?.(event);
+        } catch {
+          // The listener's failure is its own; the spend is committed.
+        }
+        // Thrown after committing, so the runner lists it in the result's warnings: flagged, never silent.
+        if (invalidReport) throw new Error(`${invalidReport} The estimate ${event.charged} was charged instead.`);
+        if (event.overEstimate) {
+          throw new Error(`The actual cost ${event.charged} is above the estimate ${event.reserved}; it was charged.`);
+        }
+      },
+      release: () =>
+        this.store.release(
+          id,
+          lines.map((l) => l.key),
+          ctx.clock.now(),
+        ),
+    };
+  }
+
+  private unavailable(err: unknown): GateVerdict {
+    const error = { name: err instanceof Error ? err.name : 'Error', message: errorText(err) };
+    if (this.failMode === 'open') {
+      return {
+        outcome: 'allow',
+        reason: BudgetReason.storeUnavailableFailOpen,
+        message: `The budget store is unavailable and ${this.name} is fail-open: the call was allowed unchecked.`,
+        error,
+      };
+    }
+    return {
+      outcome: 'block',
+      reason: BudgetReason.storeUnavailable,
+      message:
+        'The budget could not be checked because its store is unavailable, so the call did not run. Try again later.',
+      error,
+    };
+  }
+
+  private planFor(options: unknown): Plan {
+    if (options === undefined || options === null || options === true) return this.plan;
+    if (typeof options !== 'object') {
+      throw new TypeError(`gates.${this.name} must be an object of BudgetToolOptions, got ${typeof options}`);
+    }
+    let plan = this.toolPlans.get(options);
+    if (!plan) {
+      const o = options as BudgetToolOptions;
+      plan = {
+        cost: o.cost === undefined ? this.plan.cost : checkCost(o.cost),
+        budgets: o.budgets === undefined ? this.plan.budgets : compileBudgets(o.budgets),
+      };
+      this.toolPlans.set(options, plan);
+    }
+    return plan;
+  }
+}
+
+function invalid(err: BudgetAmountError): GateVerdict {
+  return {
+    outcome: 'block',
+    reason: BudgetReason.invalidAmount,
+    message: `${err.message} Call again with a valid amount.`,
+  };
+}
+
+function checkCost(cost: BudgetCost): BudgetCost {
+  const value = typeof cost === 'object' && cost !== null ? cost.estimate : cost;
+  if (typeof value === 'function') return cost;
+  try {
+    parseAmount(value, 'cost');
+  } catch (err) {
+    throw new TypeError(`Invalid budget cost: ${errorText(err)}`);
+  }
+  return cost;
+}
+
+function costOf(cost: BudgetCost, ctx: GateContext): unknown {
+  const value = typeof cost === 'object' ? cost.estimate : cost;
+  return typeof value === 'function' ? (value as CostFunction)(ctx.args, ctx) : value;
+}
+
+function compileBudgets(specs: readonly BudgetSpec[]): Budget[] {
+  if (!Array.isArray(specs) || specs.length === 0) throw new TypeError('A budget gate needs at least one budget');
+  const names = new Set<string>();
+  return specs.map((spec) => {
+    const { windowMs } = spec;
+    if (windowMs !== undefined && (!Number.isSafeInteger(windowMs) || windowMs <= 0)) {
+      throw new TypeError(`windowMs must be a positive integer (ms), got ${windowMs}`);
+    }
+    const name = spec.name ?? (windowMs === undefined ? 'lifetime' : `${windowMs}ms`);
+    if (names.has(name)) throw new TypeError(`Two budgets are named "${name}"; give each a distinct name`);
+    names.add(name);
+    let max: Decimal;
+    try {
+      max = parseAmount(spec.max, `max of budget "${name}"`);
+    } catch (err) {
+      throw new TypeError(errorText(err));
+    }
+    return {
+      name,
+      max,
+      decimals: writtenDecimals(spec.max),
+      windowMs,
+      key: spec.key ?? (() => '*'),
+      label: spec.label ?? `Budget "${name}"`,
+    };
+  });
+}
+
+function keyOf(budget: Budget, ctx: GateContext): string {
+  const key = budget.key(ctx);
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError(`The key function of budget "${budget.name}" returned ${String(key)}, not a non-empty string`);
+  }
+  return key;
+}
+
+/** The decision's data and, for a block, its model message. */
+function describe(budgets: Budget[], outcome: ReserveOutcome, requested: Decimal, estimate: boolean) {
+  const rows = budgets.map((b, i) => {
+    const usage = outcome.lines[i]!;
+    const spent = new Money(usage.spent);
+    const held = new Money(usage.held);
+    let remaining = b.max.minus(spent).minus(held);
+    if (outcome.ok) remaining = remaining.minus(requested);
+    if (remaining.isNegative()) remaining = new Money(0);
+    const dp = Math.max(b.decimals, requested.decimalPlaces());
+    const row: Record<string, unknown> = {
+      budget: b.name,
+      key: usage.key,
+      spent: formatAmount(spent, dp),
+      held: formatAmount(held, dp),
+      requested: formatAmount(requested, dp),
+      remaining: formatAmount(remaining, dp),
+      max: formatAmount(b.max, dp),
+      window: b.windowMs ?? 'lifetime',
+    };
+    if (estimate) row.estimate = true;
+    if (b.windowMs !== undefined && usage.windowStart !== undefined) {
+      row.windowStart = usage.windowStart;
+      row.resetsAt = usage.windowStart + b.windowMs;
+    }
+    return { row, remaining };
+  });
+  const index = outcome.ok
+    ? rows.reduce((best, r, i) => (r.remaining.lessThan(rows[best]!.remaining) ? i : best), 0)
+    : outcome.blocked!;
+  const main = rows[index]!.row;
+  const data: Record<string, unknown> = { ...main };
+  if (rows.length > 1) data.budgets = rows.map((r) => r.row);
+  const budget = budgets[index]!;
+  let message = `${budget.label} exceeded: requested ${main.requested}, remaining ${main.remaining} of ${main.max}.`;
+  let retryAfterMs: number | undefined;
+  if (typeof main.resetsAt === 'number') {
+    retryAfterMs = Math.max(0, main.resetsAt - outcome.now);
+    message += ` It resets in ${duration(retryAfterMs)}; do not retry this amount before then.`;
+  } else {
+    message += ' This budget does not reset; ask the user before trying again.';
+  }
+  return { message, extra: retryAfterMs === undefined ? { data } : { data, retryAfterMs } };
+}
+
+function duration(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.ceil(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

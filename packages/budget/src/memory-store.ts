@@ -1,0 +1,140 @@
+import type { Decimal } from 'decimal.js';
+import { Money, parseAmount } from './amount.js';
+import type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';
+
+/** Options for {@link MemoryBudgetStore}. */
+export interface MemoryBudgetStoreOptions {
+  /** How long a hold lives without a commit or release before it frees itself (ms, default 10 minutes). */
+  reservationTtlMs?: number;
+  /** How often, at most, idle ledgers past their window are evicted (ms of store time, default 60 s). */
+  sweepIntervalMs?: number;
+}
+
+interface Hold {
+  amount: Decimal;
+  expiresAt: number;
+}
+
+interface Ledger {
+  /** Current window start; -1 for a lifetime ledger. */
+  windowStart: number;
+  windowMs: number | undefined;
+  spent: Decimal;
+  held: Decimal;
+  holds: Map<string, Hold>;
+}
+
+const ZERO = new Money(0);
+
+/**
+ * Budgets in this process's memory, exact (decimal.js) and atomic because each method runs to completion
+ * without awaiting. Ledgers whose window has ended and that hold nothing are evicted, so memory for idle
+ * keys stays bounded; lifetime ledgers are kept, since they are the record of spend.
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  private readonly ledgers = new Map<string, Ledger>();
+  private readonly ttlMs: number;
+  private readonly sweepIntervalMs: number;
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: MemoryBudgetStoreOptions = {}) {
+    this.ttlMs = options.reservationTtlMs ?? 600_000;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  }
+
+  async reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
+    const outcome = this.evaluate(lines, now);
+    if (!outcome.ok) return outcome;
+    for (const line of lines) {
+      const ledger = this.ledger(line.key, line.windowMs, now);
+      const amount = parseAmount(line.amount);
+      ledger.held = ledger.held.plus(amount);
+      ledger.holds.set(id, { amount, expiresAt: now + this.ttlMs });
+    }
+    return outcome;
+  }
+
+  async peek(lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
+    return this.evaluate(lines, now);
+  }
+
+  async commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]> {
+    return lines.map((line) => {
+      const ledger = this.ledger(line.key, line.windowMs, now);
+      const hold = ledger.holds.get(id);
+      if (hold) this.drop(ledger, id, hold);
+      ledger.spent = ledger.spent.plus(parseAmount(line.amount));
+      return { ...usage(line.key, ledger), late: !hold };
+    });
+  }
+
+  async release(id: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const ledger = this.ledgers.get(key);
+      const hold = ledger?.holds.get(id);
+      if (ledger && hold) this.drop(ledger, id, hold);
+    }
+  }
+
+  /** Number of ledgers held in memory. */
+  get size(): number {
+    return this.ledgers.size;
+  }
+
+  /** Evicts ledgers whose window ended before `now` and that hold nothing; runs by itself every `sweepIntervalMs`. */
+  sweep(now: number): void {
+    this.nextSweepAt = now + this.sweepIntervalMs;
+    for (const [key, ledger] of this.ledgers) {
+      this.expireHolds(ledger, now);
+      const ended = ledger.windowMs !== undefined && now >= ledger.windowStart + ledger.windowMs;
+      if (ended && ledger.holds.size === 0) this.ledgers.delete(key);
+    }
+  }
+
+  private evaluate(lines: readonly BudgetLine[], now: number): ReserveOutcome {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    let blocked: number | undefined;
+    const out = lines.map((line, i) => {
+      const ledger = this.ledger(line.key, line.windowMs, now);
+      const free = parseAmount(line.max).minus(ledger.spent).minus(ledger.held);
+      if (blocked === undefined && parseAmount(line.amount).greaterThan(free)) blocked = i;
+      return usage(line.key, ledger);
+    });
+    return blocked === undefined ? { ok: true, now, lines: out } : { ok: false, blocked, now, lines: out };
+  }
+
+  /** The ledger for `key`, rolled to the current window and with expired holds given back. */
+  private ledger(key: string, windowMs: number | undefined, now: number): Ledger {
+    const start = windowMs === undefined ? -1 : now - (now % windowMs);
+    let ledger = this.ledgers.get(key);
+    if (!ledger) {
+      ledger = { windowStart: start, windowMs, spent: ZERO, held: ZERO, holds: new Map() };
+      this.ledgers.set(key, ledger);
+    } else if (start > ledger.windowStart) {
+      // Holds carry over: calls in flight still count against the window they will be charged to.
+      ledger.windowStart = start;
+      ledger.spent = ZERO;
+    }
+    this.expireHolds(ledger, now);
+    return ledger;
+  }
+
+  private expireHolds(ledger: Ledger, now: number): void {
+    // Holds share one TTL, so insertion order is expiry order: stop at the first live one.
+    for (const [id, hold] of ledger.holds) {
+      if (hold.expiresAt > now) return;
+      this.drop(ledger, id, hold);
+    }
+  }
+
+  private drop(ledger: Ledger, id: string, hold: Hold): void {
+    ledger.holds.delete(id);
+    ledger.held = ledger.held.minus(hold.amount);
+  }
+}
+
+function usage(key: string, ledger: Ledger): BudgetUsage {
+  const u: BudgetUsage = { key, spent: ledger.spent.toFixed(), held: ledger.held.toFixed() };
+  if (ledger.windowMs !== undefined) u.windowStart = ledger.windowStart;
+  return u;
+}

@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import { BudgetAmountError, Money } from './amount.js';
+import { COMMIT, PEEK, RELEASE, RESERVE } from './redis-scripts.js';
+import type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';
+
+/** Options for {@link RedisBudgetStore}. */
+export interface RedisBudgetStoreOptions {
+  /** A connected ioredis client; for fail-fast behaviour see docs/budget.md ("Redis client options"). */
+  redis: Redis;
+  /** Prefix of every key (default `tollgate:budget:`). */
+  prefix?: string;
+  /** Decimal places of the minor unit (default 6: amounts are stored as millionths). Integer 0–15. */
+  scale?: number;
+  /** How long a hold lives without a commit or release, e.g. after its process crashed (ms, default 10 minutes). */
+  reservationTtlMs?: number;
+  /**
+   * Which clock windows and hold TTLs use: `'server'` (default) reads Redis `TIME` inside the script, so every
+   * host agrees; `'caller'` uses the `now` the gate passes (the runner's clock), for injected clocks in tests.
+   */
+  time?: 'server' | 'caller';
+}
+
+type Script = (...args: (string | number)[]) => Promise<string[] | (string | number)[]>;
+type Scripts = Record<
+  'tollgateBudgetReserve' | 'tollgateBudgetPeek' | 'tollgateBudgetCommit' | 'tollgateBudgetRelease',
+  Script
+>;
+
+/**
+ * Budgets in Redis, shared by every process and host on that Redis. Each method is ONE Lua script call
+ * (EVALSHA through ioredis `defineCommand`), atomic across all of a call's budgets. Amounts are stored as
+ * integer minor units (`amount × 10^scale`); an amount with more decimals than `scale`, or above
+ * `Number.MAX_SAFE_INTEGER` minor units (9,007,199,254.740991 at scale 6), is refused with
+ * {@link BudgetAmountError}, never rounded. Needs Redis 5 or later (scripts that read TIME and then write).
+ * Key layout: see docs/budget.md.
+ */
+export class RedisBudgetStore implements BudgetStore {
+  /** The largest amount this store holds, as a decimal string. */
+  readonly maxAmount: string;
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly prefix: string;
+  private readonly unit: InstanceType<typeof Money>;
+  private readonly scale: number;
+  private readonly ttlMs: number;
+  private readonly serverTime: boolean;
+
+  constructor(options: RedisBudgetStoreOptions) {
+    const scale = options.scale ?? 6;
+    if (!Number.isInteger(scale) || scale < 0 || scale > 15) {
+      throw new TypeError(`scale must be an integer from 0 to 15, got ${scale}`);
+    }
+    const ttl = options.reservationTtlMs ?? 600_000;
+    if (!Number.isInteger(ttl) || ttl <= 0)
+      throw new TypeError(`reservationTtlMs must be a positive integer, got ${ttl}`);
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'tollgate:budget:';
+    this.scale = scale;
+    this.unit = new Money(10).pow(scale);
+    this.maxAmount = new Money(Number.MAX_SAFE_INTEGER).div(this.unit).toFixed();
+    this.ttlMs = ttl;
+    this.serverTime = (options.time ?? 'server') === 'server';
+    this.redis.defineCommand('tollgateBudgetReserve', { lua: RESERVE });
+    this.redis.defineCommand('tollgateBudgetPeek', { lua: PEEK });
+    this.redis.defineCommand('tollgateBudgetCommit', { lua: COMMIT });
+    this.redis.defineCommand('tollgateBudgetRelease', { lua: RELEASE });
+    this.scripts = this.redis as unknown as Scripts;
+  }
+
+  /** The ledger hash and holds sorted-set keys for a ledger key; the hash tag keeps both in one cluster slot. */
+  keysFor(key: string): [hash: string, holds: string] {
+    const hash = `${this.prefix}{${key}}`;
+    return [hash, `${hash}:holds`];
+  }
+
+  async reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
+    return this.evaluate(lines, this.scripts.tollgateBudgetReserve, [this.time(now), id, this.ttlMs]);
+  }
+
+  async peek(lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
+    return this.evaluate(lines, this.scripts.tollgateBudgetPeek, [this.time(now)]);
+  }
+
+  async commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]> {
+    const args = lines.flatMap((l) => [l.windowMs ?? 0, this.toMinor(l.amount)]);
+    const reply = await this.scripts.tollgateBudgetCommit(
+      lines.length * 2,
+      ...this.keys(lines.map((l) => l.key)),
+      this.time(now),
+      id,
+      this.ttlMs,
+      lines.length,
+      ...args,
+    );
+    return lines.map((line, i) => ({
+      ...this.usage(line.key, reply, i * 4),
+      late: String(reply[i * 4 + 3]) === '1',
+    }));
+  }
+
+  async release(id: string, keys: readonly string[]): Promise<void> {
+    await this.scripts.tollgateBudgetRelease(keys.length * 2, ...this.keys(keys), id);
+  }
+
+  /** Runs reserve or peek: KEYS per line, then `head`, the line count and each line's max, window and amount. */
+  private async evaluate(lines: readonly BudgetLine[], script: Script, head: (string | number)[]) {
+    const args = lines.flatMap((l) => [this.toMinor(l.max, 'budget max'), l.windowMs ?? 0, this.toMinor(l.amount)]);
+    const keys = this.keys(lines.map((l) => l.key));
+    const reply = await script.call(this.redis, keys.length, ...keys, ...head, lines.length, ...args);
+    return this.outcome(lines, reply);
+  }
+
+  private keys(keys: readonly string[]): string[] {
+    return keys.flatMap((k) => this.keysFor(k));
+  }
+
+  private time(now: number): number {
+    return this.serverTime ? -1 : now;
+  }
+
+  private outcome(lines: readonly BudgetLine[], reply: (string | number)[]): ReserveOutcome {
+    const ok = Number(reply[0]) === 1;
+    const out: ReserveOutcome = {
+      ok,
+      now: Number(reply[2]),
+      lines: lines.map((line, i) => this.usage(line.key, reply, 3 + i * 3)),
+    };
+    if (!ok) out.blocked = Number(reply[1]) - 1;
+    return out;
+  }
+
+  private usage(key: string, reply: (string | number)[], at: number): BudgetUsage {
+    const u: BudgetUsage = { key, spent: this.fromMinor(reply[at]!), held: this.fromMinor(reply[at + 1]!) };
+    const start = Number(reply[at + 2]);
+    if (start >= 0) u.windowStart = start;
+    return u;
+  }
+
+  /** A decimal string as integer minor units, refused when it needs rounding or passes 2^53. */
+  private toMinor(amount: string, what = 'amount'): string {
+    const minor = new Money(amount).times(this.unit);
+    if (!minor.isInteger()) {
+      throw new BudgetAmountError(`The ${what} ${amount} has more than ${this.scale} decimal places.`);
+    }
+    if (minor.greaterThan(Number.MAX_SAFE_INTEGER)) {
+      throw new BudgetAmountError(
+        `The ${what} ${amount} is above the largest amount the store holds (${this.maxAmount}).`,
+      );
+    }
+    return minor.toFixed(0);
+  }
+
+  private fromMinor(minor: string | number): string {
+    return new Money(String(minor)).div(this.unit).toFixed();
+  }
+}

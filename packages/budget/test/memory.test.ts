@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetGate, type BudgetStore, MemoryBudgetStore } from '../src/index.js';
+import { budgetGateSuite } from './gate-suite.js';
+import { manualClock, runnerWith } from './helpers.js';
+
+describe('BudgetGate on MemoryBudgetStore', () => {
+  budgetGateSuite((options) => new MemoryBudgetStore(options));
+});
+
+describe('MemoryBudgetStore', () => {
+  it('evicts ledgers of idle keys once their window has passed, keeping lifetime ones', async () => {
+    const store = new MemoryBudgetStore({ sweepIntervalMs: 1_000 });
+    const clock = manualClock(0);
+    const gate = new BudgetGate({
+      store,
+      budgets: [{ name: 'minute', max: '5', windowMs: 60_000, key: (ctx) => ctx.actor ?? '-' }],
+      cost: '1',
+    });
+    const lifetime = new BudgetGate({ name: 'total', store, budgets: [{ max: '1000' }], cost: '1' });
+    const runner = runnerWith(gate, { clock });
+    runner.use(lifetime);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => runner.call('refund', {}, { actor: `user-${i}` })));
+    expect(store.size).toBe(501);
+    clock.t = 60_000;
+    await runner.call('refund', {}, { actor: 'late' });
+    expect(store.size).toBe(2);
+  });
+
+  it('keeps a ledger with a live hold past its window, then evicts it', async () => {
+    const store = new MemoryBudgetStore({ sweepIntervalMs: 0, reservationTtlMs: 120_000 });
+    await store.reserve('held', [{ key: 'k', max: '1', windowMs: 60_000, amount: '1' }], 0);
+    store.sweep(60_000);
+    expect(store.size).toBe(1);
+    store.sweep(120_000);
+    expect(store.size).toBe(0);
+  });
+
+  it('rejects invalid configuration at construction', () => {
+    expect(() => new BudgetGate({ budgets: [], cost: '1' })).toThrow(/at least one budget/);
+    expect(() => new BudgetGate({ budgets: [{ max: 'lots' }], cost: '1' })).toThrow(/max of budget "lifetime"/);
+    expect(() => new BudgetGate({ budgets: [{ max: '1', windowMs: 0.5 }], cost: '1' })).toThrow(/windowMs/);
+    expect(() => new BudgetGate({ budgets: [{ max: '1' }, { max: '2' }], cost: '1' })).toThrow(/named "lifetime"/);
+    expect(() => new BudgetGate({ budgets: [{ max: '1' }], cost: { estimate: Number.NaN } })).toThrow(/finite/);
+  });
+});
+
+describe('BudgetGate when its store fails', () => {
+  const down: BudgetStore = {
+    reserve: () => Promise.reject(new Error('connection refused')),
+    peek: () => Promise.reject(new Error('connection refused')),
+    commit: () => Promise.reject(new Error('connection refused')),
+    release: () => Promise.reject(new Error('connection refused')),
+  };
+
+  it('blocks with store_unavailable when fail-closed (the default)', async () => {
+    const runner = runnerWith(new BudgetGate({ store: down, budgets: [{ max: '1' }], cost: '1' }), {
+      clock: manualClock(),
+    });
+    const r = await runner.call('refund', {});
+    expect(r).toMatchObject({ status: 'blocked', reason: 'store_unavailable' });
+    expect(r.decisions.at(-1)?.error?.message).toBe('connection refused');
+  });
+
+  it('allows and records the failure when fail-open', async () => {
+    const gate = new BudgetGate({ store: down, budgets: [{ max: '1' }], cost: '1', failMode: 'open' });
+    const r = await runnerWith(gate, { clock: manualClock() }).call('refund', {});
+    expect(r.status).toBe('executed');
+    expect(r.decisions.find((d) => d.gate === 'budget')).toMatchObject({
+      outcome: 'allow',
+      reason: 'store_unavailable_fail_open',
+      error: { message: 'connection refused' },
+    });
+  });
+});
