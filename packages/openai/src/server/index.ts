@@ -1,1 +1,2 @@
-export {};
+export * from './scripted-model.js';
+export * from './types.js';

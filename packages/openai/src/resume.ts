@@ -1,0 +1,106 @@
+import type { GateResult } from '@tollgate/core';
+import { ResumeInputError } from './errors.js';
+import { executionEvent, type LoopDeps, runResult, toolLoop } from './loop.js';
+import { assertRunState } from './state.js';
+import { toolOutputMessage } from './tool-calls.js';
+import { adapterDenial, toolOutputContent } from './tool-output.js';
+import type { ApprovalChoice, PendingCall, RunEvent, RunResult, RunState, ToolOutputMessage } from './types.js';
+
+/** Decisions for a paused run, keyed by approval id. */
+export type ApprovalDecisions = Readonly<Record<string, ApprovalChoice>>;
+
+/** How one pending call came out: still waiting, or an output (with the runner's result when it has one). */
+type Settled = { pending: true } | { pending: false; content: string; result?: GateResult };
+
+/**
+ * Continues a paused run: records each decision in the runner's approval store, resumes every decided call
+ * through the runner (which re-runs the other gates, checks the digest and consumes the approval once),
+ * answers the paused turn's calls with their outputs (executed results and denials alike) and goes on with
+ * the loop. A call with no decision whose approval was decided elsewhere (another process, a dashboard)
+ * resumes too; one still pending keeps the run paused. Throws {@link ResumeInputError} before changing
+ * anything when the state or the decisions are unusable.
+ */
+export async function* resumeLoop(
+  deps: LoopDeps,
+  state: unknown,
+  decisions: ApprovalDecisions,
+  stream: boolean,
+): AsyncGenerator<RunEvent, RunResult> {
+  assertRunState(state, deps.driver.api);
+  const known = new Set(state.pendingCalls.map((p) => p.approvalId));
+  for (const id of Object.keys(decisions)) {
+    if (!known.has(id))
+      throw new ResumeInputError('unknown_approval', `No call in this state waits for approval ${id}.`);
+  }
+  const settled = await Promise.all(state.pendingCalls.map((p) => settle(deps, p, decisions[p.approvalId])));
+  const events: GateResult[] = [];
+  const outputs = [...state.turnOutputs];
+  const stillPending: PendingCall[] = [];
+  for (const [i, p] of state.pendingCalls.entries()) {
+    const s = settled[i]!;
+    if (s.pending) {
+      stillPending.push(p);
+      continue;
+    }
+    outputs[p.index] = toolOutputMessage(deps.driver.api, p.callId, s.content);
+    if (s.result) {
+      events.push(s.result);
+      yield executionEvent(s.result, state.round);
+    }
+  }
+  if (stillPending.length > 0) {
+    const next: RunState = {
+      ...state,
+      pendingCalls: stillPending,
+      approvalIds: stillPending.map((p) => p.approvalId),
+      turnOutputs: outputs,
+    };
+    const interruptions = stillPending.map(({ index: _index, ...interruption }) => interruption);
+    const result = runResult('paused', state.conversation, events, state.round, undefined, {
+      interruptions,
+      state: next,
+    });
+    yield { type: 'final_response', result };
+    return result;
+  }
+  return yield* toolLoop(deps, {
+    conversation: deps.driver.withOutputs(state.conversation, outputs as ToolOutputMessage[]),
+    round: state.round,
+    context: state.context,
+    request: state.request,
+    stream,
+    events,
+  });
+}
+
+async function settle(deps: LoopDeps, call: PendingCall, choice: ApprovalChoice | undefined): Promise<Settled> {
+  const { runner } = deps;
+  const record = await runner.getApproval(call.approvalId).catch(() => undefined);
+  // The state names an approval that belongs to another call: it cannot lend its approval to this one.
+  if (record && (record.tool !== call.tool || record.callId !== call.callId)) {
+    return {
+      pending: false,
+      content: adapterDenial(
+        'approval_mismatch',
+        'This call has no approval of its own, so it did not run. Ask the user how to proceed.',
+      ),
+    };
+  }
+  if (!choice) {
+    if (record?.status === 'pending') return { pending: true };
+  } else if (choice.approve) {
+    // A refusal here (already decided, expired) is reported by resume below, which enforces it.
+    await runner.approve(call.approvalId, { by: choice.by, comment: choice.comment });
+  } else {
+    const denied = await runner.deny(call.approvalId, { by: choice.by, comment: choice.comment });
+    // Never resume what this caller denied, even if someone else approved it first.
+    if (!denied.ok) {
+      return {
+        pending: false,
+        content: adapterDenial('approval_denied', `${denied.message} The call was denied and did not run.`),
+      };
+    }
+  }
+  const result = await runner.resume(call.approvalId, { args: call.args });
+  return { pending: false, content: toolOutputContent(result, deps.output), result };
+}

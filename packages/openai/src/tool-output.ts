@@ -1,0 +1,65 @@
+import type { GateResult } from '@tollgate/core';
+import type { ToolDenial } from './types.js';
+
+/** How outcomes are worded for the model. */
+export interface ToolOutputOptions {
+  /**
+   * Replaces the message of calls a gate blocked (not validation or unknown-tool blocks, whose messages say
+   * how to fix the call). A function gets the result and can word each case.
+   */
+  denyMessage?: string | ((result: GateResult) => string);
+  /** Sends every gate decision, with its data (risk scores, raw decisions), to the model (default false). */
+  exposeDecisionData?: boolean;
+}
+
+const FIX_YOURSELF = new Set(['validation', 'registry']);
+
+/**
+ * The text the model reads for a call. An executed call's handler result: a string as-is, anything else as
+ * JSON. Any other outcome: a {@link ToolDenial} as JSON, so the model sees why and what it can do
+ * (actiongate-openai and kitelogik return a blocked tool message in the same spirit, so the loop goes on).
+ */
+export function toolOutputContent(result: GateResult, options: ToolOutputOptions = {}): string {
+  if (result.status === 'executed') return executedContent(result);
+  const denial: ToolDenial = {
+    status: result.status === 'allowed' ? 'blocked' : result.status,
+    reason: result.reason,
+    message: denialMessage(result, options.denyMessage),
+  };
+  if (result.retryAfterMs !== undefined) denial.retry_after_ms = result.retryAfterMs;
+  if (options.exposeDecisionData) {
+    denial.decisions = result.decisions.map((d) => ({
+      gate: d.gate,
+      outcome: d.outcome,
+      reason: d.reason,
+      ...(d.data ? { data: d.data } : {}),
+    }));
+  }
+  return JSON.stringify(denial);
+}
+
+/** A denial worded by the adapter itself (a run state that does not match its approval). */
+export function adapterDenial(reason: string, message: string): string {
+  return JSON.stringify({ status: 'blocked', reason, message } satisfies ToolDenial);
+}
+
+function denialMessage(result: GateResult, denyMessage: ToolOutputOptions['denyMessage']): string {
+  if (denyMessage === undefined || result.status !== 'blocked' || FIX_YOURSELF.has(result.blockedBy ?? '')) {
+    return result.message;
+  }
+  return typeof denyMessage === 'function' ? denyMessage(result) : denyMessage;
+}
+
+function executedContent(result: GateResult): string {
+  const value = result.result;
+  if (typeof value === 'string') return value;
+  try {
+    // undefined (and functions) have no JSON text: the model still learns the call ran.
+    return JSON.stringify(value) ?? JSON.stringify({ status: 'executed' });
+  } catch (err) {
+    return JSON.stringify({
+      status: 'executed',
+      message: `The tool ran, but its result has no JSON form (${(err as Error).message}).`,
+    });
+  }
+}

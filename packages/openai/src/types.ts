@@ -1,0 +1,195 @@
+import type { CallContext, GateResult, GateStatus } from '@tollgate/core';
+import type OpenAI from 'openai';
+
+/** Which OpenAI API a loop talks to: Chat Completions or Responses. */
+export type OpenAIApi = 'chat' | 'responses';
+
+/** A Chat Completions message. */
+export type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+/** A Responses API input item. */
+export type ResponsesItem = OpenAI.Responses.ResponseInputItem;
+/** What a model call returned: a `ChatCompletion` (Chat) or a `Response` (Responses). */
+export type ModelResponse = OpenAI.Chat.Completions.ChatCompletion | OpenAI.Responses.Response;
+
+/** A Chat Completions tool call (`message.tool_calls[i]`). */
+export interface ChatToolCall {
+  id: string;
+  type?: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A Responses API tool call (an output item of type `function_call`). */
+export interface ResponsesToolCall {
+  type: 'function_call';
+  call_id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A tool call in either API's shape. */
+export type AnyToolCall = ChatToolCall | ResponsesToolCall;
+
+/** A tool call reduced to what the runner needs. */
+export interface ToolCall {
+  /** The model's call id (`call_…`), passed to the runner as `context.callId`. */
+  callId: string;
+  name: string;
+  /** The arguments as the model sent them: a JSON string, possibly malformed. */
+  arguments: string;
+}
+
+/** A tool output ready to append: a Chat `tool` message or a Responses `function_call_output` item. */
+export type ToolOutputMessage =
+  | { role: 'tool'; tool_call_id: string; content: string }
+  | { type: 'function_call_output'; call_id: string; output: string };
+
+/**
+ * What the model reads when a call did not run, as JSON: `{status, reason, message, retry_after_ms?}`,
+ * plus `decisions` when `exposeDecisionData` is on. `reason` is a stable code (`rate_limited`,
+ * `invalid_arguments`, `approval_denied`…); `message` says what the model can do next.
+ */
+export interface ToolDenial {
+  status: Exclude<GateStatus, 'executed' | 'allowed'>;
+  reason: string;
+  message: string;
+  /** When retrying could succeed, in ms from now. */
+  retry_after_ms?: number;
+  /** Only with `exposeDecisionData`: every gate's decision, with its data (risk scores, raw decisions). */
+  decisions?: { gate: string; outcome: string; reason: string; data?: Record<string, unknown> }[];
+}
+
+/** What `executeToolCalls` returns: outputs to append (in the calls' order) and each call's result. */
+export interface ExecutedToolCalls {
+  messages: ToolOutputMessage[];
+  results: GateResult[];
+}
+
+/** A call that waits for a human; `approvalId` is the key of the decision passed to `resume`. */
+export interface Interruption {
+  approvalId: string;
+  tool: string;
+  /** The arguments that will run if approved (those the digest is bound to). */
+  args: Record<string, unknown>;
+  /** The asking gate's reason code, e.g. `approval_required`. */
+  reason: string;
+  /** The asking gate's message. */
+  message: string;
+  callId: string;
+}
+
+/** A human's decision on one interruption. */
+export interface ApprovalChoice {
+  approve: boolean;
+  /** Who decided (user id or e-mail); recorded on the approval. */
+  by: string;
+  comment?: string;
+}
+
+/** The tool results of a run: every call's {@link GateResult} in the order they finished, and the last. */
+export interface Execution {
+  events: GateResult[];
+  last: GateResult | undefined;
+}
+
+/** Extra request parameters passed through to every model call (`temperature`, `instructions`, `store`…). */
+export type RequestParams = Record<string, unknown>;
+
+/** What `run` takes: `messages` for Chat, `input` for Responses. */
+export interface RunParams {
+  /** Chat Completions: the conversation so far. */
+  messages?: ChatMessage[];
+  /** Responses: the input (a string becomes one user message). */
+  input?: string | ResponsesItem[];
+  /** Responses: continue a stored conversation. */
+  previousResponseId?: string;
+  /** Who calls; merged over the adapter's `context`. Every tool call of the run gets it with its own call id. */
+  context?: CallContext;
+  /**
+   * More body parameters for every model call of this run, e.g. `{ temperature: 0 }` or, for Responses,
+   * `{ instructions, store: false }`. `model`, `tools`, `messages`/`input` and `stream` are the adapter's.
+   */
+  request?: RequestParams;
+}
+
+/** How a run ended. */
+export type RunStatus = 'completed' | 'paused' | 'max_rounds';
+
+/** What `run` and `resume` return. */
+export interface RunResult {
+  /**
+   * `completed`: the model answered without tool calls; `paused`: a call waits for approval (see
+   * `interruptions` and `state`); `max_rounds`: the model still asked for tools after `maxToolRounds` rounds
+   * (those calls did not run, and the conversation ends before that turn).
+   */
+  status: RunStatus;
+  /** The last model turn's text ('' when it only called tools). */
+  outputText: string;
+  /**
+   * The last model response, as the SDK returned it (Chat: assembled from the stream when streaming).
+   * Absent only when `resume` paused again without calling the model (some calls still wait).
+   */
+  response?: ModelResponse;
+  /** Chat: the conversation, including assistant turns and tool outputs. */
+  messages?: ChatMessage[];
+  /** Responses: the full input, including output items and tool outputs. */
+  input?: ResponsesItem[];
+  /** Responses: the id to continue from (absent with `store: false`). */
+  previousResponseId?: string;
+  execution: Execution;
+  /** Tool rounds executed so far, counting rounds before a pause. */
+  rounds: number;
+  /** Present when `paused`. */
+  interruptions?: Interruption[];
+  /** Present when `paused`: plain JSON to store and pass to `resume`. */
+  state?: RunState;
+}
+
+/** A call waiting for approval, as the run state keeps it. */
+export interface PendingCall extends Interruption {
+  /** Position of the call in its turn, so outputs keep the model's order. */
+  index: number;
+}
+
+/** The conversation a run state holds. */
+export type Conversation =
+  | { api: 'chat'; messages: ChatMessage[] }
+  | { api: 'responses'; input: ResponsesItem[]; previousResponseId?: string; unsent: number };
+
+/**
+ * A paused run, as plain JSON (`JSON.stringify` it anywhere). It carries no authority: approvals live in the
+ * runner's approval store, so an edited state can approve nothing.
+ */
+export interface RunState {
+  schemaVersion: 1;
+  api: OpenAIApi;
+  /** The model the run used (informational; resuming uses the adapter's model). */
+  model: string;
+  conversation: Conversation;
+  pendingCalls: PendingCall[];
+  approvalIds: string[];
+  /** Outputs of the paused turn in call order; `null` where a call waits for approval. */
+  turnOutputs: (ToolOutputMessage | null)[];
+  /** Tool rounds executed so far. */
+  round: number;
+  context: CallContext;
+  request: RequestParams;
+}
+
+/** Events of `runStream` / `resumeStream`, in the order they happen. */
+export type RunEvent =
+  /** A piece of the model's text. */
+  | { type: 'llm_delta'; delta: string; round: number }
+  /** A tool call whose arguments are complete (it has not run yet). */
+  | { type: 'tool_call'; call: ToolCall; round: number }
+  /** A call's outcome: how it ended and why, with the full result for the application. */
+  | {
+      type: 'execution_event';
+      callId: string;
+      tool: string;
+      status: GateStatus;
+      reason: string;
+      result: GateResult;
+      round: number;
+    }
+  /** The end of the run. */
+  | { type: 'final_response'; result: RunResult };
