@@ -1,1 +1,14 @@
-export {};
+export * from './io.js';
+export * from './main.js';
+export * from './policy/define.js';
+export * from './policy/load.js';
+export * from './replay/engine.js';
+export * from './replay/render.js';
+export * from './replay/summary.js';
+export * from './tools/normalize.js';
+export * from './tools/typegen.js';
+export * from './trace/agentdojo.js';
+export * from './trace/format.js';
+export * from './trace/jsonl.js';
+export * from './trace/openai-chat.js';
+export * from './trace/read.js';

@@ -1,0 +1,121 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readInput } from '../files.js';
+import { CliError, type CliIo, ExitCode } from '../io.js';
+import { loadPolicy } from '../policy/load.js';
+import { startProgress } from '../progress.js';
+import { ReplayEngine } from '../replay/engine.js';
+import { renderSummary } from '../replay/render.js';
+import { type ReplaySummary, SummaryBuilder } from '../replay/summary.js';
+import { indexTranscripts, type TranscriptIndex } from '../trace/agentdojo.js';
+import { parseJsonl } from '../trace/jsonl.js';
+import { detectFormat, importEpisode, TRACE_FORMATS, type TraceFormat } from '../trace/read.js';
+
+/** Options of `tollgate replay`, as commander parses them. */
+export interface ReplayCommandOptions {
+  /** The policy module's path. */
+  policy: string;
+  /** Input format; detected from the first line when absent. */
+  format?: string;
+  /** AgentDojo transcripts file giving the recorded tool outputs. */
+  transcripts?: string;
+  /** Print the summary as JSON. */
+  json?: boolean;
+  /** Write one JSON line per call with its decision to this file. */
+  out?: string;
+  /** Stand-in reviewer that approves every approval. */
+  approveAll?: boolean;
+  /** Stand-in reviewer that denies every approval. */
+  denyAll?: boolean;
+  /** Replay clock step between calls without a recorded time (ms). */
+  step?: string;
+  /** Episode label to break the summary down by. */
+  groupBy?: string;
+}
+
+/**
+ * `tollgate replay <episodes.jsonl> --policy <module>`: replays recorded tool calls through a policy and prints
+ * a summary. Returns {@link ExitCode}.ok, or `skippedLines` when some lines could not be replayed.
+ * Throws {@link CliError} (exit 2) for a missing file, a bad policy module, or bad options.
+ */
+export async function replayCommand(input: string, options: ReplayCommandOptions, io: CliIo): Promise<number> {
+  const cwd = io.cwd ?? process.cwd();
+  if (options.approveAll && options.denyAll) throw new CliError('--approve-all and --deny-all exclude each other');
+  const format = options.format;
+  if (format !== undefined && !(TRACE_FORMATS as readonly string[]).includes(format)) {
+    throw new CliError(`--format must be one of ${TRACE_FORMATS.join(', ')} (got "${format}")`);
+  }
+  const stepMs = options.step === undefined ? undefined : Number(options.step);
+  if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) {
+    throw new CliError(`--step must be a number of ms, 0 or more (got "${options.step}")`);
+  }
+  const lines = parseJsonl(await readInput(input, cwd, 'Input file'));
+  const loaded = await loadPolicy(options.policy, cwd);
+  const detected = (format as TraceFormat | undefined) ?? detectFormat(lines);
+  if (!detected) {
+    throw new CliError(
+      `Cannot tell the format of ${input}: no line is an episode; pass --format (${TRACE_FORMATS.join(', ')})`,
+    );
+  }
+  const summary = new SummaryBuilder(options.policy, detected, options.groupBy);
+  let transcripts: TranscriptIndex | undefined;
+  if (options.transcripts) {
+    const indexed = indexTranscripts(parseJsonl(await readInput(options.transcripts, cwd, 'Transcripts file')));
+    transcripts = indexed.index;
+    for (const p of indexed.problems) if (!p.ok) summary.skip(p.line, `in ${options.transcripts}: ${p.message}`);
+  }
+  const engine = new ReplayEngine(loaded, {
+    ...(options.approveAll ? { reviewer: 'approve' as const } : {}),
+    ...(options.denyAll ? { reviewer: 'deny' as const } : {}),
+    ...(stepMs !== undefined ? { stepMs } : {}),
+  });
+  const out = options.out ? await openOut(resolve(cwd, options.out)) : undefined;
+  const progress = startProgress(io.stderr, lines.length, 'replay');
+  const started = performance.now();
+  try {
+    for (const line of lines) {
+      progress.tick();
+      if (!line.ok) {
+        summary.skip(line.line, line.message);
+        continue;
+      }
+      const episode = importEpisode(detected, line.value, line.line, transcripts);
+      if (!episode.ok) {
+        summary.skip(line.line, episode.message);
+        continue;
+      }
+      const replayed = await engine.episode(episode.value);
+      if (!replayed.ok) {
+        summary.skip(line.line, replayed.message);
+        continue;
+      }
+      const group = options.groupBy ? episode.value.labels?.[options.groupBy] : undefined;
+      summary.addEpisode(replayed.decisions, group === undefined || group === null ? undefined : String(group));
+      if (out && replayed.decisions.length) out.write(replayed.decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));
+    }
+  } finally {
+    progress.stop();
+    if (out) await closeOut(out);
+  }
+  const result = summary.result(performance.now() - started);
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
+  return exitCodeOf(result);
+}
+
+/** 0, or 3 when lines were skipped. */
+function exitCodeOf(summary: ReplaySummary): number {
+  return summary.skipped.length > 0 ? ExitCode.skippedLines : ExitCode.ok;
+}
+
+function openOut(file: string): Promise<WriteStream> {
+  return new Promise((done, fail) => {
+    const stream = createWriteStream(file);
+    stream.once('open', () => done(stream));
+    stream.once('error', (err) => fail(new CliError(`Cannot write --out file ${file}: ${err.message}`)));
+  });
+}
+
+function closeOut(stream: WriteStream): Promise<void> {
+  return new Promise((done, fail) => stream.end((err?: Error | null) => (err ? fail(err) : done())));
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { replayCommand } from './commands/replay.js';
+import { typesCommand } from './commands/types.js';
+import { CliError, type CliIo, ExitCode, errorText } from './io.js';
+import { TRACE_FORMATS } from './trace/read.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/**
+ * Runs the `tollgate` command line. Writes to the injected streams and returns the exit code (see
+ * {@link ExitCode}); it never calls `process.exit` and never throws, so tests run it in-process.
+ * @param argv the arguments after the program name, e.g. `['replay', 'episodes.jsonl', '--policy', 'p.ts']`
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = new Command('tollgate')
+    .description(
+      'Gate LLM tool calls: replay recorded traffic through a policy, verify audit files, type tool arguments.',
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('replay')
+    .description('Replay recorded tool calls through a policy’s gates and summarize the decisions.')
+    .argument('<episodes>', 'JSONL trace: tollgate format, AgentDojo episodes, or OpenAI chat transcripts')
+    .requiredOption(
+      '-p, --policy <module>',
+      'policy module (.js/.mjs; .ts under tsx) whose default export is definePolicy(…)',
+    )
+    .addOption(new Option('-f, --format <format>', 'input format (default: detected)').choices(TRACE_FORMATS))
+    .option('-t, --transcripts <file>', 'AgentDojo transcripts.jsonl with the recorded tool outputs')
+    .option('--json', 'print the summary as JSON')
+    .option('-o, --out <file>', 'write one JSON line per call with its decision')
+    .option('--approve-all', 'stand-in reviewer: approve every approval and resume the call')
+    .option('--deny-all', 'stand-in reviewer: deny every approval')
+    .option('--step <ms>', 'replay clock step between calls that carry no time', '1000')
+    .option('-g, --group-by <label>', 'break the summary down by an episode label (e.g. suite, kind)')
+    .action(async (episodes: string, options) => {
+      code = await replayCommand(episodes, options, io);
+    });
+
+  program
+    .command('types')
+    .description('Generate TypeScript argument interfaces (SendMoneyArgs…) from tool JSON Schemas.')
+    .argument('<tools>', 'JSON file: Chat Completions or Responses function tools, or a { name: schema } map')
+    .option('-o, --out <file>', 'write the declarations here (default: stdout)')
+    .action(async (tools: string, options) => {
+      code = await typesCommand(tools, options, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err instanceof CliError) {
+      io.stderr.write(`tollgate: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(
+      `tollgate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : errorText(err)}\n`,
+    );
+    return ExitCode.failed;
+  }
+}

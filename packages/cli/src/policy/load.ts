@@ -1,0 +1,89 @@
+import { stat } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CliError, errorText } from '../io.js';
+import { normalizeTools, type ToolSchema } from '../tools/normalize.js';
+import type { TraceEpisode } from '../trace/format.js';
+import type { PolicyRouter, PolicyScope, ReplayPolicy } from './define.js';
+
+/** A policy after loading: tools normalized, defaults filled in. */
+export interface ResolvedPolicy extends Omit<ReplayPolicy, 'tools' | 'name' | 'scope'> {
+  name: string;
+  tools: ToolSchema[];
+  scope: PolicyScope;
+}
+
+/** A loaded policy module: its policies by key and how an episode picks one. */
+export interface LoadedPolicies {
+  /** The module's resolved path. */
+  file: string;
+  policies: Map<string, ResolvedPolicy>;
+  route: (episode: TraceEpisode) => string | undefined;
+}
+
+/**
+ * Imports a policy module and checks its default export (or `policy` export): a {@link ReplayPolicy}
+ * or a {@link PolicyRouter}. `.js`/`.mjs` load under plain Node; `.ts` needs tsx (`pnpm tollgate`, or
+ * `node --import tsx`). Throws {@link CliError} naming the file and what is missing or wrong.
+ */
+export async function loadPolicy(path: string, cwd: string): Promise<LoadedPolicies> {
+  const file = resolve(cwd, path);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new CliError(`Policy module not found: ${file}`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && ['.ts', '.mts', '.cts'].includes(extname(file))) {
+      throw new CliError(
+        `Policy module ${file}: a TypeScript policy needs tsx (run \`pnpm tollgate …\` or \`node --import tsx …\`), or compile it to .js`,
+      );
+    }
+    throw new CliError(`Policy module ${file} failed to load: ${errorText(err)}`);
+  }
+  const exported = mod.default ?? mod.policy;
+  const problem = (what: string) => new CliError(`Policy module ${file}: ${what}`);
+  if (typeof exported !== 'object' || exported === null) {
+    throw problem('has no default export (or `policy` export); export definePolicy({ tools, gates }) from it');
+  }
+  const fallbackName = basename(file, extname(file));
+  if ('policies' in exported || 'route' in exported) {
+    const router = exported as Partial<PolicyRouter>;
+    if (typeof router.route !== 'function') throw problem('the policy router has no `route(episode)` function');
+    if (typeof router.policies !== 'object' || router.policies === null) {
+      throw problem('the policy router has no `policies` object');
+    }
+    const policies = new Map<string, ResolvedPolicy>();
+    for (const [key, policy] of Object.entries(router.policies)) {
+      policies.set(
+        key,
+        resolvePolicy(policy, key, (what) => problem(`policies.${key}: ${what}`)),
+      );
+    }
+    return { file, policies, route: router.route };
+  }
+  const single = resolvePolicy(exported, fallbackName, problem);
+  return { file, policies: new Map([['default', single]]), route: () => 'default' };
+}
+
+function resolvePolicy(value: unknown, fallbackName: string, problem: (what: string) => CliError): ResolvedPolicy {
+  if (typeof value !== 'object' || value === null) throw problem('the policy must be an object');
+  const policy = value as Partial<ReplayPolicy>;
+  if (policy.tools === undefined) throw problem('is missing `tools` (the tools’ JSON Schemas)');
+  if (typeof policy.gates !== 'function') throw problem('is missing `gates` (a function returning the gates)');
+  for (const hook of ['context', 'report'] as const) {
+    if (policy[hook] !== undefined && typeof policy[hook] !== 'function')
+      throw problem(`\`${hook}\` must be a function`);
+  }
+  if (policy.scope !== undefined && policy.scope !== 'episode' && policy.scope !== 'replay') {
+    throw problem("`scope` must be 'episode' or 'replay'");
+  }
+  let tools: ToolSchema[];
+  try {
+    tools = normalizeTools(policy.tools);
+  } catch (err) {
+    throw problem(`\`tools\`: ${errorText(err)}`);
+  }
+  return { ...policy, gates: policy.gates, name: policy.name ?? fallbackName, tools, scope: policy.scope ?? 'replay' };
+}

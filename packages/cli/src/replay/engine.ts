@@ -1,0 +1,179 @@
+import {
+  type CallContext,
+  type Clock,
+  createAjv,
+  GatedToolRunner,
+  type GateResult,
+  type GateStatus,
+  type ToolDefinition,
+} from '@tollgate/core';
+import { CliError, errorText } from '../io.js';
+import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
+import { type TraceCall, type TraceEpisode, timeOf } from '../trace/format.js';
+
+/** How a call fared on its first pass: it ran (even if the tool then failed), was blocked, or waits for a human. */
+export type CallOutcome = 'executed' | 'blocked' | 'approval';
+
+/** The decision on one replayed call: a line of `--out`. */
+export interface CallDecision {
+  /** Episode id. */
+  episode: string;
+  /** The policy key that judged it (`default` for a single policy). */
+  policy: string;
+  callId: string;
+  tool: string;
+  outcome: CallOutcome;
+  /** The runner's status (`executed`, `tool_error`, `blocked`, `approval_required`). */
+  status: GateStatus;
+  /** Stable reason code (`executed`, `rate_limited`, `unknown_tool`, a rule's code…). */
+  reason: string;
+  /** Gate (or `validation`, `registry`) that blocked it or asked for approval. */
+  gate?: string;
+  /** What the model would have been told. */
+  message: string;
+  /** The replay clock when the call was made, ms since the epoch. */
+  at: number;
+  /** The call's `label.attack`, when labelled. */
+  attack?: boolean;
+  /** What the stand-in reviewer did with an approval (`--approve-all` / `--deny-all`), and how the call ended. */
+  review?: { decision: 'approved' | 'denied'; status: GateStatus; reason: string };
+}
+
+/** Options for {@link ReplayEngine}. */
+export interface ReplayEngineOptions {
+  /** A stand-in reviewer for approvals: approve every one (and resume the call) or deny every one. Default: leave pending. */
+  reviewer?: 'approve' | 'deny';
+  /** How far the replay clock moves between calls without a recorded `at` (ms, default 1000). */
+  stepMs?: number;
+  /** Where the replay clock starts (ms since the epoch, default 2024-01-01T00:00:00Z). */
+  startAt?: number;
+}
+
+/** An episode's decisions, or why it could not be replayed. */
+export type EpisodeReplay = { ok: true; decisions: CallDecision[] } | { ok: false; message: string };
+
+/** Who reviewers are, in approval records. */
+const REVIEWER = 'tollgate replay';
+
+/**
+ * Replays recorded tool calls through the real {@link GatedToolRunner} and a policy's gates, with in-memory
+ * stores and handlers that return (or throw) what was recorded, so rate and budget state advances as it would
+ * have. Time is a replay clock: a call's recorded `at`, else the previous call plus `stepMs`; it never goes back.
+ * Throws {@link CliError} when a policy cannot build a runner (bad gate, invalid tool schema).
+ */
+export class ReplayEngine {
+  private readonly ajv = createAjv();
+  private readonly definitions = new Map<string, ToolDefinition[]>();
+  private readonly shared = new Map<string, GatedToolRunner>();
+  private readonly stepMs: number;
+  private now: number;
+  private current: { call: TraceCall; episode: TraceEpisode; policy: ResolvedPolicy } | undefined;
+  /** The replay clock every runner and gate reads. */
+  readonly clock: Clock = { now: () => this.now };
+
+  constructor(
+    private readonly loaded: LoadedPolicies,
+    private readonly options: ReplayEngineOptions = {},
+  ) {
+    this.stepMs = options.stepMs ?? 1000;
+    this.now = options.startAt ?? Date.UTC(2024, 0, 1);
+  }
+
+  /** Replays one episode's calls in order; refuses (without throwing) an episode no policy routes to. */
+  async episode(episode: TraceEpisode): Promise<EpisodeReplay> {
+    const key = this.loaded.route(episode);
+    const policy = key === undefined ? undefined : this.loaded.policies.get(key);
+    if (key === undefined || !policy) {
+      return { ok: false, message: `no policy for episode "${episode.id}" (route gave ${JSON.stringify(key)})` };
+    }
+    const runner = await this.runnerFor(key, policy);
+    const base: CallContext = { ...(policy.context ? policy.context(episode) : episode.context), traceId: episode.id };
+    const decisions: CallDecision[] = [];
+    for (const call of episode.calls) {
+      const at = timeOf(call.at);
+      this.now = at !== undefined && at > this.now ? at : this.now + this.stepMs;
+      this.current = { call, episode, policy };
+      const result = await runner.call(call.tool, call.arguments, { ...base, callId: call.id });
+      const decision: CallDecision = {
+        episode: episode.id,
+        policy: key,
+        callId: call.id,
+        tool: call.tool,
+        outcome: outcomeOf(result),
+        status: result.status,
+        reason: result.reason,
+        message: result.message,
+        at: this.now,
+      };
+      if (result.blockedBy) decision.gate = result.blockedBy;
+      if (call.label?.attack !== undefined) decision.attack = call.label.attack;
+      if (result.approval && this.options.reviewer) decision.review = await this.review(runner, result.approval.id);
+      decisions.push(decision);
+    }
+    this.current = undefined;
+    return { ok: true, decisions };
+  }
+
+  private async review(runner: GatedToolRunner, id: string): Promise<NonNullable<CallDecision['review']>> {
+    if (this.options.reviewer === 'deny') {
+      const denied = await runner.deny(id, { by: REVIEWER, comment: '--deny-all' });
+      return { decision: 'denied', status: 'blocked', reason: denied.ok ? 'approval_denied' : denied.reason };
+    }
+    const approved = await runner.approve(id, { by: REVIEWER, comment: '--approve-all' });
+    if (!approved.ok) return { decision: 'approved', status: 'blocked', reason: approved.reason };
+    const resumed = await runner.resume(id);
+    return { decision: 'approved', status: resumed.status, reason: resumed.reason };
+  }
+
+  private async runnerFor(key: string, policy: ResolvedPolicy): Promise<GatedToolRunner> {
+    const existing = this.shared.get(key);
+    if (existing) return existing;
+    try {
+      const runner = new GatedToolRunner({
+        ajv: this.ajv,
+        clock: this.clock,
+        gates: await policy.gates(),
+        tools: this.toolsFor(key, policy),
+      });
+      if (policy.scope === 'replay') this.shared.set(key, runner);
+      return runner;
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`Policy "${policy.name}" (${this.loaded.file}): ${errorText(err)}`);
+    }
+  }
+
+  /** Tool definitions are built once per policy, so ajv compiles each schema once however many runners there are. */
+  private toolsFor(key: string, policy: ResolvedPolicy): ToolDefinition[] {
+    let tools = this.definitions.get(key);
+    if (!tools) {
+      tools = policy.tools.map((tool) => {
+        const gates = policy.toolOptions?.[tool.name];
+        return { ...tool, ...(gates ? { gates } : {}), handler: (_args, ctx) => this.recorded(ctx.report) };
+      });
+      this.definitions.set(key, tools);
+    }
+    return tools;
+  }
+
+  /** The replay handler: reports the policy's figures, then returns the recorded output or throws the recorded error. */
+  private recorded(report: (key: string, value: unknown) => void): unknown {
+    const current = this.current;
+    if (!current) throw new Error('a replay handler ran outside a replayed call');
+    const { call, episode, policy } = current;
+    for (const [k, v] of Object.entries(policy.report?.(call, episode) ?? {})) report(k, v);
+    if (call.error) throw new RecordedToolError(call.error);
+    return call.output;
+  }
+}
+
+/** The error a recorded call failed with, thrown again by the replay handler. */
+export class RecordedToolError extends Error {
+  override readonly name = 'RecordedToolError';
+}
+
+function outcomeOf(result: GateResult): CallOutcome {
+  if (result.status === 'blocked') return 'blocked';
+  if (result.status === 'approval_required') return 'approval';
+  return 'executed';
+}

@@ -1,0 +1,138 @@
+import type { CallDecision, CallOutcome } from './engine.js';
+
+/** Calls counted by first-pass outcome. */
+export type Tally = Record<CallOutcome, number>;
+
+/** A line that was not replayed, and why. */
+export interface SkippedLine {
+  /** Line number in the input file, from 1. */
+  line: number;
+  message: string;
+}
+
+/** Calls split by their `label.attack`: labelled attack calls, and all the others (labelled benign or unlabelled). */
+export interface LabelTally {
+  attack: Tally;
+  other: Tally;
+}
+
+/** What `tollgate replay` reports (`--json` prints exactly this). */
+export interface ReplaySummary {
+  /** The policy module. */
+  policy: string;
+  /** The input format used. */
+  format: string;
+  episodes: number;
+  calls: number;
+  /** Every call by outcome. */
+  totals: Tally;
+  /** Executed calls whose recorded tool had failed (status `tool_error`). */
+  toolErrors: number;
+  /** With `--approve-all` / `--deny-all`: what the stand-in reviewer did. */
+  review?: { approved: number; denied: number; executedAfterApproval: number };
+  /** By tool name. */
+  byTool: Record<string, Tally>;
+  /** Blocked and approval calls by gate and reason, most frequent first. */
+  byReason: { outcome: 'blocked' | 'approval'; gate: string; reason: string; calls: number }[];
+  /** Present when any call carries a `label`. */
+  labels?: LabelTally;
+  /** With `--group-by <label>`: the episode label's values, each with its calls by outcome and by call label. */
+  groups?: { label: string; values: Record<string, LabelTally & { all: Tally }> };
+  /** Lines not replayed (malformed JSON, not an episode, no policy for it); the exit code is 3 when any. */
+  skipped: SkippedLine[];
+  /** Time spent replaying, after loading (ms). */
+  elapsedMs: number;
+}
+
+const tally = (): Tally => ({ executed: 0, blocked: 0, approval: 0 });
+
+/** Accumulates decisions and skipped lines into a {@link ReplaySummary}. */
+export class SummaryBuilder {
+  private readonly summary: ReplaySummary;
+  private readonly reasons = new Map<string, ReplaySummary['byReason'][number]>();
+  private readonly labels = labelTally();
+  private labelled = false;
+
+  constructor(policy: string, format: string, groupBy?: string) {
+    this.summary = {
+      policy,
+      format,
+      episodes: 0,
+      calls: 0,
+      totals: tally(),
+      toolErrors: 0,
+      byTool: {},
+      byReason: [],
+      skipped: [],
+      elapsedMs: 0,
+    };
+    if (groupBy) this.summary.groups = { label: groupBy, values: {} };
+  }
+
+  /** Counts one replayed episode; `group` is its value of the `--group-by` label. */
+  addEpisode(decisions: readonly CallDecision[], group?: string): void {
+    const s = this.summary;
+    s.episodes++;
+    const groupTally = s.groups
+      ? entry(s.groups.values, group ?? '(none)', () => ({ all: tally(), ...labelTally() }))
+      : undefined;
+    for (const d of decisions) {
+      s.calls++;
+      s.totals[d.outcome]++;
+      if (d.status === 'tool_error') s.toolErrors++;
+      entry(s.byTool, d.tool, tally)[d.outcome]++;
+      if (d.outcome !== 'executed') this.countReason(d);
+      if (d.review) this.countReview(d.review);
+      if (d.attack !== undefined) this.labelled = true;
+      const side = d.attack === true ? 'attack' : 'other';
+      this.labels[side][d.outcome]++;
+      if (groupTally) {
+        groupTally.all[d.outcome]++;
+        groupTally[side][d.outcome]++;
+      }
+    }
+  }
+
+  /** Records a line that was not replayed. */
+  skip(line: number, message: string): void {
+    this.summary.skipped.push({ line, message });
+  }
+
+  /** The summary so far, with the elapsed time given. */
+  result(elapsedMs: number): ReplaySummary {
+    const s = { ...this.summary, elapsedMs: Math.round(elapsedMs) };
+    s.byReason = [...this.reasons.values()].sort((a, b) => b.calls - a.calls);
+    if (this.labelled) s.labels = this.labels;
+    return s;
+  }
+
+  private countReason(d: CallDecision): void {
+    const gate = d.gate ?? '-';
+    const key = `${d.outcome}\0${gate}\0${d.reason}`;
+    const entry = this.reasons.get(key);
+    if (entry) entry.calls++;
+    else this.reasons.set(key, { outcome: d.outcome as 'blocked' | 'approval', gate, reason: d.reason, calls: 1 });
+  }
+
+  private countReview(review: NonNullable<CallDecision['review']>): void {
+    const r = this.summary.review ?? { approved: 0, denied: 0, executedAfterApproval: 0 };
+    this.summary.review = r;
+    r[review.decision]++;
+    if (review.decision === 'approved' && (review.status === 'executed' || review.status === 'tool_error')) {
+      r.executedAfterApproval++;
+    }
+  }
+}
+
+/** The value under `key`, created by `make` when absent. */
+function entry<T>(record: Record<string, T>, key: string, make: () => T): T {
+  const found = record[key];
+  if (found !== undefined) return found;
+  const made = make();
+  record[key] = made;
+  return made;
+}
+
+function labelTally(): LabelTally {
+  return { attack: tally(), other: tally() };
+}
