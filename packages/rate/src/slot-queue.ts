@@ -3,7 +3,8 @@ import Bottleneck from 'bottleneck';
 
 /** A held throttle slot. `free` is idempotent: commit and release both call it. */
 export interface Slot {
-  free(): void;
+  /** Ends the job; resolves once Bottleneck counts the slot free, so the next call can have it at once. */
+  free(): Promise<void>;
 }
 
 interface Waiter {
@@ -121,6 +122,7 @@ export class SlotQueue {
   private tryStart(): Promise<Slot | undefined> {
     return new Promise((resolve) => {
       let started = false;
+      let finished: Promise<void> = Promise.resolve();
       const job = () =>
         new Promise<void>((done) => {
           started = true;
@@ -129,13 +131,15 @@ export class SlotQueue {
           let freed = false;
           resolve({
             free: () => {
-              if (freed) return;
-              freed = true;
-              done();
+              if (!freed) {
+                freed = true;
+                done();
+              }
+              return finished;
             },
           });
         });
-      this.limiter.schedule(job).then(
+      finished = this.limiter.schedule(job).then(
         () => {
           this.running--;
           this.pump();

@@ -65,6 +65,11 @@ export class ThrottleGate implements Gate {
     this.keyOf = options.key ?? (() => '*');
   }
 
+  /** Keys with a live limiter (idle keys are dropped once their spacing has passed). */
+  get activeKeys(): number {
+    return this.queues.size;
+  }
+
   async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
     const maxWaitMs = this.toolMaxWait(ctx.tool, options);
     const key = this.keyOf(ctx);
