@@ -3,6 +3,12 @@ import type { ChainHead } from '../chain.js';
 import type { AuditRecord } from '../record.js';
 import { ChainedSink } from './sink.js';
 
+/** The part of a tslog logger the sink uses; any tslog 5 `Logger` (or `createTestLogger().logger`) fits. */
+export interface AuditLogger {
+  info(...args: unknown[]): unknown;
+  flush(): Promise<void>;
+}
+
 /** Options for {@link TslogSink}. */
 export interface TslogSinkOptions {
   /**
@@ -13,7 +19,7 @@ export interface TslogSinkOptions {
   /** Logger name (default `tollgate.audit`). Ignored with `logger`. */
   name?: string;
   /** Use this tslog logger instead. Give it no `mask` settings: records are redacted and hashed already. */
-  logger?: Logger<ILogObj>;
+  logger?: AuditLogger;
   /** Where the chain starts (default: genesis). The chain lives in memory, so a restart starts a new one. */
   head?: ChainHead;
 }
@@ -25,7 +31,7 @@ export interface TslogSinkOptions {
  */
 export class TslogSink extends ChainedSink {
   /** The logger records go to. */
-  readonly logger: Logger<ILogObj>;
+  readonly logger: AuditLogger;
 
   constructor(options: TslogSinkOptions = {}) {
     super(options.head);
