@@ -1,4 +1,4 @@
-import type { GateResult, ToolDefinition } from '@tollgate/core';
+import type { GatedToolRunner, GateResult, ToolDefinition } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
 import { RateReason, ThrottleGate } from '../src/index.js';
 import { countingTool, runnerWith } from './helpers.js';
@@ -26,7 +26,22 @@ function heldTool(name = 'deploy') {
   const releaseAll = () => {
     for (const r of state.releases.splice(0)) r();
   };
-  return { tool, state, started, releaseAll };
+  /** Runs one call to its end, letting its handler go as soon as it starts. */
+  const runOne = async (call: Promise<GateResult>) => {
+    await started(1);
+    releaseAll();
+    return call;
+  };
+  return { tool, state, started, releaseAll, runOne };
+}
+
+/** Holds the slot with one call while three more give up waiting; returns the holding call. */
+async function holdWhileThreeAbandon(runner: GatedToolRunner, h: ReturnType<typeof heldTool>) {
+  const first = runner.call('deploy', {});
+  await h.started(1);
+  const abandoned = await Promise.all(Array.from({ length: 3 }, () => runner.call('deploy', {})));
+  expect(abandoned.every((r) => r.reason === RateReason.throttleTimeout)).toBe(true);
+  return { first };
 }
 
 describe('ThrottleGate (Bottleneck, local)', () => {
@@ -97,18 +112,12 @@ describe('ThrottleGate (Bottleneck, local)', () => {
   it('an abandoned waiter never takes the slot later', async () => {
     const h = heldTool();
     const runner = runnerWith([new ThrottleGate({ maxConcurrent: 1, maxWaitMs: 20 })], [h.tool]);
-    const first = runner.call('deploy', {});
-    await h.started(1);
-    const abandoned = await Promise.all(Array.from({ length: 3 }, () => runner.call('deploy', {})));
-    expect(abandoned.every((r) => r.reason === RateReason.throttleTimeout)).toBe(true);
+    const { first } = await holdWhileThreeAbandon(runner, h);
     h.releaseAll();
     expect((await first).status).toBe('executed');
     // Had Bottleneck kept the abandoned jobs queued, one would hold the slot now and this call, which may
     // not wait at all, would time out.
-    const next = runner.call('deploy', {}, {});
-    await h.started(1);
-    h.releaseAll();
-    expect((await next).status).toBe('executed');
+    expect((await h.runOne(runner.call('deploy', {}))).status).toBe('executed');
     expect(h.state.executed).toBe(2);
   });
 
@@ -118,10 +127,7 @@ describe('ThrottleGate (Bottleneck, local)', () => {
     const runner = runnerWith([gate], [h.tool]);
     const throttleData = (r: GateResult) =>
       r.decisions.find((d) => d.gate === 'throttle')?.data as { startsNow: boolean; waiting: number };
-    const first = runner.call('deploy', {});
-    await h.started(1);
-    const abandoned = await Promise.all(Array.from({ length: 3 }, () => runner.call('deploy', {})));
-    expect(abandoned.every((r) => r.reason === RateReason.throttleTimeout)).toBe(true);
+    const { first } = await holdWhileThreeAbandon(runner, h);
     expect(throttleData(await runner.check('deploy', {})).waiting).toBe(0);
     h.releaseAll();
     expect((await first).status).toBe('executed');
@@ -132,10 +138,7 @@ describe('ThrottleGate (Bottleneck, local)', () => {
       if (!startsNow) await new Promise((r) => setTimeout(r, 10));
     }
     expect(startsNow).toBe(true);
-    const next = runner.call('deploy', {}, {});
-    await h.started(1);
-    h.releaseAll();
-    expect((await next).status).toBe('executed');
+    expect((await h.runOne(runner.call('deploy', {}))).status).toBe('executed');
     expect(h.state.executed).toBe(2);
   });
 
