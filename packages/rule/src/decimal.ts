@@ -54,5 +54,6 @@ export function compareDecimal(a: unknown, b: unknown): -1 | 0 | 1 | undefined {
     const dy = y.digits.padEnd(width, '0');
     magnitude = dx === dy ? 0 : dx < dy ? -1 : 1;
   }
-  return (magnitude * x.sign) as -1 | 0 | 1;
+  if (magnitude === 0) return 0;
+  return x.sign === 1 ? magnitude : magnitude === 1 ? -1 : 1;
 }

@@ -23,17 +23,21 @@ export function evaluateRule(rule: Rule, ctx: GateContext): RuleOutcome {
 }
 
 function describeViolation(value: unknown): string {
+  let thenable: boolean;
   try {
-    if (isThenable(value)) {
-      // Nobody awaits it, so a later rejection must not become an unhandled rejection that kills the process.
-      value.then(undefined, () => {});
-      return 'returned a Promise; predicates must be synchronous and return true or false';
-    }
-    return `returned ${describeValue(value)} instead of true or false`;
+    thenable = isThenable(value);
   } catch {
     // A hostile object (a throwing `then` getter): a violation all the same.
     return 'returned a value that is not true or false';
   }
+  if (!thenable) return `returned ${describeValue(value)} instead of true or false`;
+  try {
+    // Nobody awaits it, so a later rejection must not become an unhandled rejection that kills the process.
+    (value as PromiseLike<unknown>).then(undefined, () => {});
+  } catch {
+    // A thenable that misbehaves when subscribed to is still a violation.
+  }
+  return 'returned a Promise; predicates must be synchronous and return true or false';
 }
 
 /**
