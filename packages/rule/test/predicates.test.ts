@@ -22,6 +22,7 @@ describe('predicates must return exactly true or false', () => {
     ['an async function (a Promise of true)', async () => true, /returned a Promise/],
     ['a resolved Promise', () => Promise.resolve(true), /returned a Promise/],
     ['a Promise that later rejects', () => Promise.reject(new Error('late')), /returned a Promise/],
+    // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable is exactly what this case is about.
     ['a custom thenable', () => ({ then: (ok: (v: boolean) => void) => ok(true) }), /returned a Promise/],
     ['a thenable whose getter throws', () => hostileThenable, /not true or false/],
     ['1', () => 1, /returned the number 1/],
