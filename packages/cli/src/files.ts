@@ -14,3 +14,13 @@ export async function readInput(path: string, cwd: string, what: string): Promis
     throw new CliError(`Cannot read ${what.toLowerCase()} ${file}: ${errorText(err)}`);
   }
 }
+
+/** Reads and parses a JSON file the user named; a {@link CliError} names the file when it is missing or not JSON. */
+export async function readJsonInput(path: string, cwd: string, what: string): Promise<unknown> {
+  const text = await readInput(path, cwd, what);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${what} ${path} is not valid JSON: ${errorText(err)}`);
+  }
+}

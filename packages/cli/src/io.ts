@@ -21,12 +21,14 @@ export interface CliIo {
  * Exit codes of every command. 0: done, nothing wrong. 1: the command ran and found a problem
  * (`audit verify`: a bad record). 2: it could not run (usage error, missing file, bad policy module,
  * unreadable tools file). 3: `replay` finished but skipped malformed lines (each is reported with its line number).
+ * 130: interrupted (Ctrl-C) before the end; `replay` still prints the summary of what it replayed.
  */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
   skippedLines: 3,
+  interrupted: 130,
 } as const;
 
 /** An error a command reports as one clear line on stderr, then exits with `exitCode`. */

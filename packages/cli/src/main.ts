@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { auditVerifyCommand } from './commands/audit-verify.js';
+import { bighubEmulatorCommand } from './commands/bighub-emulator.js';
 import { replayCommand } from './commands/replay.js';
 import { typesCommand } from './commands/types.js';
 import { CliError, type CliIo, ExitCode, errorText } from './io.js';
@@ -51,6 +53,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('-o, --out <file>', 'write the declarations here (default: stdout)')
     .action(async (tools: string, options) => {
       code = await typesCommand(tools, options, io);
+    });
+
+  program
+    .command('audit')
+    .description('Work with audit files.')
+    .command('verify')
+    .description('Verify a hash-chained JSONL audit file: exit 0 when intact, 1 naming the first bad record.')
+    .argument('<file>', 'the audit file (written by @tollgate/audit’s JsonlFileSink)')
+    .option('--anchor <seq:hash>', 'a head kept elsewhere (seq:sha256), to detect records cut off the end')
+    .option('--json', 'print the verification result as JSON')
+    .action(async (file: string, options) => {
+      code = await auditVerifyCommand(file, options, io);
+    });
+
+  program
+    .command('bighub-emulator')
+    .description('Start the local BIGHUB emulator and print its URL; Ctrl-C stops it.')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--rules <file>', 'JSON rules: maxValue, requireApprovalAbove, blockedActions, killSwitch, …')
+    .option('--api-key <key>', 'require this API key on every request')
+    .action(async (options) => {
+      code = await bighubEmulatorCommand(options, io);
     });
 
   try {

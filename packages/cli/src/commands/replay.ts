@@ -7,10 +7,12 @@ import { loadPolicy } from '../policy/load.js';
 import { startProgress } from '../progress.js';
 import { ReplayEngine } from '../replay/engine.js';
 import { renderSummary } from '../replay/render.js';
-import { type ReplaySummary, SummaryBuilder } from '../replay/summary.js';
+import { SummaryBuilder } from '../replay/summary.js';
 import { indexTranscripts, type TranscriptIndex } from '../trace/agentdojo.js';
 import { parseJsonl } from '../trace/jsonl.js';
 import { detectFormat, importEpisode, TRACE_FORMATS, type TraceFormat } from '../trace/read.js';
+
+const YIELD_EVERY = 32;
 
 /** Options of `tollgate replay`, as commander parses them. */
 export interface ReplayCommandOptions {
@@ -73,8 +75,15 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
   const out = options.out ? await openOut(resolve(cwd, options.out)) : undefined;
   const progress = startProgress(io.stderr, lines.length, 'replay');
   const started = performance.now();
+  let interrupted = false;
   try {
-    for (const line of lines) {
+    for (const [i, line] of lines.entries()) {
+      // The gates resolve in microtasks; yield now and then so Ctrl-C and the progress bar get a turn.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((done) => setImmediate(done));
+      if (io.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       progress.tick();
       if (!line.ok) {
         summary.skip(line.line, line.message);
@@ -100,12 +109,11 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
   }
   const result = summary.result(performance.now() - started);
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
-  return exitCodeOf(result);
-}
-
-/** 0, or 3 when lines were skipped. */
-function exitCodeOf(summary: ReplaySummary): number {
-  return summary.skipped.length > 0 ? ExitCode.skippedLines : ExitCode.ok;
+  if (interrupted) {
+    io.stderr.write(`tollgate: interrupted; the summary covers the first ${result.episodes} episodes\n`);
+    return ExitCode.interrupted;
+  }
+  return result.skipped.length > 0 ? ExitCode.skippedLines : ExitCode.ok;
 }
 
 function openOut(file: string): Promise<WriteStream> {

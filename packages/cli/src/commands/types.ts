@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { readInput } from '../files.js';
+import { readJsonInput } from '../files.js';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
 import { normalizeTools } from '../tools/normalize.js';
 import { generateArgsTypes } from '../tools/typegen.js';
@@ -18,13 +18,7 @@ export interface TypesCommandOptions {
  */
 export async function typesCommand(input: string, options: TypesCommandOptions, io: CliIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const text = await readInput(input, cwd, 'Tools file');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new CliError(`Tools file ${input} is not valid JSON: ${errorText(err)}`);
-  }
+  const parsed = await readJsonInput(input, cwd, 'Tools file');
   let code: string;
   try {
     const tools = normalizeTools(parsed);
