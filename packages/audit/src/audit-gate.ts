@@ -81,6 +81,9 @@ export class AuditGate implements Gate {
       throw new TypeError('AuditGate: maxValueChars must be an integer >= 64');
     }
     this.onError = options.onError;
+    if (this.strict && !options.writeAhead) {
+      throw new TypeError('AuditGate: strict needs writeAhead: true (it blocks calls whose intent record fails)');
+    }
     if (options.writeAhead) this.check = (ctx) => this.writeIntent(ctx);
   }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AuditRecord, JsonlFileSink, MemorySink, verify } from '../src/index.js';
+import { AuditGate, type AuditRecord, JsonlFileSink, MemorySink, verify } from '../src/index.js';
 import { auditedRunner, tempDir } from './helpers.js';
 
 function outcomes(sink: MemorySink): AuditRecord[] {
@@ -84,6 +84,29 @@ describe('AuditGate records every status', () => {
       expect(intent.seq).toBeLessThan(out?.seq as number);
     }
     expect(audit.stats()).toEqual({ intents: 3, outcomes: 7, failures: 0 });
+  });
+
+  it('records a refused resume (denied approval) with the approval it came from', async () => {
+    const sink = new MemorySink();
+    const { runner } = auditedRunner(sink);
+    const waiting = await runner.call('pay', { amount: 5000, to: 'bob' }, { actor: 'agent-7' });
+    const id = waiting.approval?.id as string;
+    await runner.deny(id, { by: 'alice' });
+    const refused = await runner.resume(id);
+    expect(refused).toMatchObject({ status: 'blocked', reason: 'approval_denied' });
+    expect(outcomes(sink).at(-1)).toMatchObject({
+      callId: waiting.callId,
+      status: 'blocked',
+      blockedBy: 'approval',
+      reason: 'approval_denied',
+      resumedFrom: id,
+      actor: 'agent-7',
+    });
+  });
+
+  it('rejects strict without writeAhead, and a missing sink', () => {
+    expect(() => new AuditGate({ sink: new MemorySink(), strict: true })).toThrow(/strict needs writeAhead/);
+    expect(() => new AuditGate({} as never)).toThrow(/needs a sink/);
   });
 
   it('writes nothing for a dry run', async () => {

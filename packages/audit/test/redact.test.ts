@@ -140,12 +140,10 @@ describe('Redactor', () => {
     const secrets = fc.constantFrom(API_KEY, CARD, '5555555555554444', `password=${PASSWORD}`);
     const sep = fc.constantFrom(' ', '\n', ': ', '(', '"', '');
     const text = fc.string({ maxLength: 8 }).map((s) => s.replace(/[A-Za-z0-9_]/g, '.'));
-    const embedded = fc
-      .tuple(text, sep, secrets, sep, text)
-      .map(([a, s1, secret, s2, b]) => ({
-        value: `${a}${s1 === '' && a !== '' ? ' ' : s1}${secret}${s2}${b}`,
-        secret,
-      }));
+    const embedded = fc.tuple(text, sep, secrets, sep, text).map(([a, s1, secret, s2, b]) => ({
+      value: `${a}${s1 === '' && a !== '' ? ' ' : s1}${secret}${s2}${b}`,
+      secret,
+    }));
     fc.assert(
       fc.property(fc.jsonValue(), embedded, fc.string(), (value, { value: hidden, secret }, key) => {
         const doc = { wrapper: [value, { [key]: hidden }] };
