@@ -55,8 +55,11 @@ export type OnApprovalRequired = (
  * {@link GatedToolRunner}. Holds no per-run state: one instance serves any number of concurrent runs.
  */
 export class GatedOpenAI {
+  /** The API this adapter speaks. */
   readonly api: OpenAIApi;
+  /** The model sent with every request. */
   readonly model: string;
+  /** The runner every call goes through (its approval store holds the approvals). */
   readonly runner: GatedToolRunner;
   /** The circuit breaker around model calls, if any (read its `state` for health checks). */
   readonly breaker: CircuitBreakerPolicy | undefined;

@@ -88,7 +88,7 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
   for (;;) {
     let turn: ModelTurn;
     try {
-      turn = yield* withRound(driver.turn(conversation, req), round);
+      turn = yield* withRound(driver.turn(conversation, req), round + 1);
     } catch (err) {
       throw modelCallError(err, executionOf(events));
     }
@@ -107,7 +107,7 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
     for (const result of results) yield executionEvent(result, round);
 
     const outputs = results.map((r, i) =>
-      r.status === 'approval_required'
+      r.status === 'approval_required' && r.approval
         ? null
         : toolOutputMessage(driver.api, turn.toolCalls[i]!.callId, toolOutputContent(r, deps.output)),
     );
@@ -137,7 +137,7 @@ async function* finish(result: RunResult): AsyncGenerator<RunEvent, RunResult> {
   return result;
 }
 
-/** Tags a turn's pieces with the round they belong to. */
+/** Tags a turn's pieces with the round they belong to (the tool round the turn may start, from 1). */
 async function* withRound(
   turn: AsyncGenerator<TurnPiece, ModelTurn>,
   round: number,

@@ -13,16 +13,21 @@ export type ModelResponse = OpenAI.Chat.Completions.ChatCompletion | OpenAI.Resp
 
 /** A Chat Completions tool call (`message.tool_calls[i]`). */
 export interface ChatToolCall {
+  /** The call id (`call_…`). */
   id: string;
   type?: 'function';
+  /** Tool name and arguments (a JSON string). */
   function: { name: string; arguments: string };
 }
 
 /** A Responses API tool call (an output item of type `function_call`). */
 export interface ResponsesToolCall {
   type: 'function_call';
+  /** The call id (`call_…`); the item's own `id` (`fc_…`) is not used. */
   call_id: string;
+  /** Tool name. */
   name: string;
+  /** Arguments, a JSON string. */
   arguments: string;
 }
 
@@ -33,6 +38,7 @@ export type AnyToolCall = ChatToolCall | ResponsesToolCall;
 export interface ToolCall {
   /** The model's call id (`call_…`), passed to the runner as `context.callId`. */
   callId: string;
+  /** Tool name as the model sent it (possibly one it invented). */
   name: string;
   /** The arguments as the model sent them: a JSON string, possibly malformed. */
   arguments: string;
@@ -60,13 +66,17 @@ export interface ToolDenial {
 
 /** What `executeToolCalls` returns: outputs to append (in the calls' order) and each call's result. */
 export interface ExecutedToolCalls {
+  /** One output per call, in the calls' order, in each call's API shape. */
   messages: ToolOutputMessage[];
+  /** One result per call, in the calls' order. */
   results: GateResult[];
 }
 
 /** A call that waits for a human; `approvalId` is the key of the decision passed to `resume`. */
 export interface Interruption {
+  /** The approval's id in the runner's store. */
   approvalId: string;
+  /** Tool name. */
   tool: string;
   /** The arguments that will run if approved (those the digest is bound to). */
   args: Record<string, unknown>;
@@ -74,20 +84,25 @@ export interface Interruption {
   reason: string;
   /** The asking gate's message. */
   message: string;
+  /** The model's call id. */
   callId: string;
 }
 
 /** A human's decision on one interruption. */
 export interface ApprovalChoice {
+  /** True approves (the call runs, re-checked); false denies (it never runs). */
   approve: boolean;
   /** Who decided (user id or e-mail); recorded on the approval. */
   by: string;
+  /** Why, recorded on the approval. */
   comment?: string;
 }
 
 /** The tool results of a run: every call's {@link GateResult} in the order they finished, and the last. */
 export interface Execution {
+  /** Every call's result in this run (a resume's approved and denied calls first). */
   events: GateResult[];
+  /** The last of `events`. */
   last: GateResult | undefined;
 }
 
@@ -153,29 +168,46 @@ export interface PendingCall extends Interruption {
 /** The conversation a run state holds. */
 export type Conversation =
   | { api: 'chat'; messages: ChatMessage[] }
-  | { api: 'responses'; input: ResponsesItem[]; previousResponseId?: string; unsent: number };
+  | {
+      api: 'responses';
+      input: ResponsesItem[];
+      /** The stored response the next request continues (unused with `store: false`). */
+      previousResponseId?: string;
+      /** How many items at the end of `input` the server has not seen yet. */
+      unsent: number;
+    };
 
 /**
  * A paused run, as plain JSON (`JSON.stringify` it anywhere). It carries no authority: approvals live in the
  * runner's approval store, so an edited state can approve nothing.
  */
 export interface RunState {
+  /** Bumped when the shape changes; `resume` refuses versions it does not know. */
   schemaVersion: 1;
+  /** The API the run speaks; an adapter resumes only its own. */
   api: OpenAIApi;
   /** The model the run used (informational; resuming uses the adapter's model). */
   model: string;
+  /** The conversation up to and including the paused turn's model output. */
   conversation: Conversation;
+  /** The calls waiting for approval. */
   pendingCalls: PendingCall[];
+  /** Their approval ids, the keys of `resume`'s decisions. */
   approvalIds: string[];
   /** Outputs of the paused turn in call order; `null` where a call waits for approval. */
   turnOutputs: (ToolOutputMessage | null)[];
   /** Tool rounds executed so far. */
   round: number;
+  /** The run's call context (with its `traceId`). */
   context: CallContext;
+  /** The run's extra request parameters. */
   request: RequestParams;
 }
 
-/** Events of `runStream` / `resumeStream`, in the order they happen. */
+/**
+ * Events of `runStream` / `resumeStream`, in the order they happen. `round` numbers the loop's rounds from 1:
+ * a model turn and the tool calls it makes share one; the final answer's deltas carry the next.
+ */
 export type RunEvent =
   /** A piece of the model's text. */
   | { type: 'llm_delta'; delta: string; round: number }

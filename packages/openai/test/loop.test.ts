@@ -133,7 +133,7 @@ describe.each(apis)('the %s tool loop', (api) => {
     expect(result.rounds).toBe(2);
     expect(probe.runs.get_balance).toBe(2);
     expect(model.requests).toHaveLength(3);
-    const transcript = (api === 'chat' ? result.messages : result.input) as Record<string, unknown>[];
+    const transcript = (api === 'chat' ? result.messages : result.input) as unknown as Record<string, unknown>[];
     const last = transcript.at(-1)!;
     expect(last.role === 'tool' || last.type === 'function_call_output').toBe(true);
   });

@@ -100,6 +100,6 @@ describe.each(apis)('streaming on %s', (api) => {
       seen.push(event);
       break;
     }
-    expect(seen).toEqual([{ type: 'llm_delta', delta: 'A', round: 0 }]);
+    expect(seen).toEqual([{ type: 'llm_delta', delta: 'A', round: 1 }]);
   });
 });
