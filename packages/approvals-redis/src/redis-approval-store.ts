@@ -1,0 +1,166 @@
+import {
+  type ApprovalRecord,
+  type ApprovalStore,
+  type ApprovalTransition,
+  effectiveStatus,
+  Reason,
+  refuseConsume,
+  refuseDecide,
+} from '@tollgate/core';
+import type { Redis } from 'ioredis';
+import { CREATE, TRANSITION } from './scripts.js';
+
+/** Options for {@link RedisApprovalStore}. */
+export interface RedisApprovalStoreOptions {
+  /** A connected ioredis client (fail-fast options: see the package README). */
+  redis: Redis;
+  /**
+   * Prefix of every key (default `tollgate:approvals:`). On Redis Cluster give it a hash tag, such as
+   * `tollgate:{approvals}:`, so a record and the pending index share a slot.
+   */
+  prefix?: string;
+  /** How long a record is kept after it expires, so late resumes read `approval_expired`, not `not_found` (ms, default 1 hour). */
+  retainMs?: number;
+  /** Records read per round trip while listing pending approvals (default 100). */
+  pageSize?: number;
+}
+
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+type Scripts = Record<'tollgateApprovalCreate' | 'tollgateApprovalTransition', Script>;
+
+/** How many times a transition re-reads after losing a race: a record changes state at most twice. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Approvals in Redis: they survive a process restart and are shared by every process on that Redis.
+ * The transition rules are core's own ({@link refuseDecide}, {@link refuseConsume}, {@link effectiveStatus}),
+ * applied to the record as read; a Lua compare-and-set on the record's version then makes `decide` and
+ * `consume` atomic and single-use (a caller that loses the race re-reads and gets the rule's refusal), and
+ * refuses once `now >= expiresAt`. Redis deletes each record at `expiresAt + retainMs` (PEXPIREAT, by the
+ * server's clock). Keys: `<prefix>approval:<id>` (hash: json, status, v, expiresAt) and `<prefix>pending`
+ * (sorted set of pending ids by createdAt). Errors from Redis are thrown; the runner turns them into
+ * `approval_store_error` results.
+ */
+export class RedisApprovalStore implements ApprovalStore {
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly prefix: string;
+  private readonly retainMs: number;
+  private readonly pageSize: number;
+
+  constructor(options: RedisApprovalStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'tollgate:approvals:';
+    this.retainMs = options.retainMs ?? 3_600_000;
+    this.pageSize = options.pageSize ?? 100;
+    this.redis.defineCommand('tollgateApprovalCreate', { numberOfKeys: 2, lua: CREATE });
+    this.redis.defineCommand('tollgateApprovalTransition', { numberOfKeys: 2, lua: TRANSITION });
+    this.scripts = this.redis as unknown as Scripts;
+  }
+
+  /** The key of the hash holding approval `id`. */
+  recordKey(id: string): string {
+    return `${this.prefix}approval:${id}`;
+  }
+
+  /** The key of the sorted set indexing pending approvals by creation time. */
+  get pendingKey(): string {
+    return `${this.prefix}pending`;
+  }
+
+  /** @throws {Error} when an approval with this id exists */
+  async create(record: ApprovalRecord): Promise<void> {
+    const created = await this.scripts.tollgateApprovalCreate(
+      this.recordKey(record.id),
+      this.pendingKey,
+      JSON.stringify(record),
+      record.expiresAt,
+      record.expiresAt + this.retainMs,
+      record.createdAt,
+      record.id,
+    );
+    if (Number(created) !== 1) throw new Error(`approval ${record.id} exists`);
+  }
+
+  async get(id: string, now: number): Promise<ApprovalRecord | undefined> {
+    const stored = await this.read(id);
+    return stored && view(stored.record, now);
+  }
+
+  decide(id: string, decision: NonNullable<ApprovalRecord['decision']>, now: number): Promise<ApprovalTransition> {
+    return this.transition(id, now, refuseDecide, (record) => ({
+      ...record,
+      status: decision.status,
+      decision: { ...decision },
+    }));
+  }
+
+  consume(id: string, now: number): Promise<ApprovalTransition> {
+    return this.transition(id, now, refuseConsume, (record) => ({ ...record, status: 'consumed', consumedAt: now }));
+  }
+
+  async listPending(now: number, limit = 100): Promise<ApprovalRecord[]> {
+    const out: ApprovalRecord[] = [];
+    const stale: string[] = [];
+    for (let start = 0; out.length < limit; start += this.pageSize) {
+      const ids = await this.redis.zrange(this.pendingKey, String(start), String(start + this.pageSize - 1));
+      if (ids.length === 0) break;
+      const jsons = await this.redis.pipeline(ids.map((id) => ['hget', this.recordKey(id), 'json'])).exec();
+      ids.forEach((id, i) => {
+        const [err, json] = jsons?.[i] ?? [];
+        if (err) throw err;
+        const record = typeof json === 'string' ? (JSON.parse(json) as ApprovalRecord) : undefined;
+        if (record && effectiveStatus(record, now) === 'pending') {
+          if (out.length < limit) out.push(record);
+        } else {
+          stale.push(id);
+        }
+      });
+    }
+    // Expired or vanished ids can never be pending again: drop them so the index stays small.
+    if (stale.length > 0) await this.redis.zrem(this.pendingKey, ...stale);
+    return out;
+  }
+
+  private async read(id: string): Promise<{ record: ApprovalRecord; version: string } | undefined> {
+    const [json, version] = await this.redis.hmget(this.recordKey(id), 'json', 'v');
+    return json && version ? { record: JSON.parse(json) as ApprovalRecord, version } : undefined;
+  }
+
+  private async transition(
+    id: string,
+    now: number,
+    refuse: typeof refuseDecide,
+    next: (record: ApprovalRecord) => ApprovalRecord,
+  ): Promise<ApprovalTransition> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await this.read(id);
+      const refusal = refuse(stored?.record, now);
+      if (refusal || !stored) {
+        return stored
+          ? { ok: false, reason: refusal ?? Reason.approvalNotFound, record: view(stored.record, now) }
+          : { ok: false, reason: Reason.approvalNotFound };
+      }
+      const updated = next(stored.record);
+      const answer = await this.scripts.tollgateApprovalTransition(
+        this.recordKey(id),
+        this.pendingKey,
+        stored.version,
+        JSON.stringify(updated),
+        updated.status,
+        now,
+        id,
+      );
+      if (answer === 'ok') return { ok: true, record: updated };
+      if (answer === 'expired') {
+        return { ok: false, reason: Reason.approvalExpired, record: view(stored.record, now) };
+      }
+      // 'conflict' or 'missing': another caller changed the record first; read it again and re-apply the rule.
+    }
+    throw new Error(`approval ${id} kept changing while being updated; try again`);
+  }
+}
+
+function view(record: ApprovalRecord, now: number): ApprovalRecord {
+  return { ...record, status: effectiveStatus(record, now) };
+}
