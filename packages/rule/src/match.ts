@@ -36,7 +36,7 @@ export function compileMatch(match: MatchJson | undefined, at: string): Compiled
   return (ctx) => tests.every((t) => t(ctx));
 }
 
-function compileGlobs(globs: string | string[], at: string): (name: string | undefined) => boolean {
+function compileGlobs(globs: string | readonly string[], at: string): (name: string | undefined) => boolean {
   const list = typeof globs === 'string' ? [globs] : globs;
   const regexes = list.map((glob, i) => {
     try {

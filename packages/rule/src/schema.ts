@@ -41,21 +41,21 @@ export type ConditionJson =
 /** Names a call's roles or scopes must (`all`), may (`any`) or must not (`none`) include. */
 export interface NameSetMatchJson {
   /** The caller holds at least one of these. */
-  any?: string[];
+  any?: readonly string[];
   /** The caller holds every one of these. */
-  all?: string[];
+  all?: readonly string[];
   /** The caller holds none of these. */
-  none?: string[];
+  none?: readonly string[];
 }
 
 /** Which calls a rule applies to; every field given must match (AND). */
 export interface MatchJson {
   /** Tool-name glob, or a list of globs of which one must match. */
-  tool?: string | string[];
+  tool?: string | readonly string[];
   /** Actor glob(s); a call without an actor never matches. */
-  actor?: string | string[];
+  actor?: string | readonly string[];
   /** Tenant glob(s); a call without a tenant never matches. */
-  tenant?: string | string[];
+  tenant?: string | readonly string[];
   /** Roles the caller must, may or must not hold. */
   roles?: NameSetMatchJson;
   /** Scopes the caller must, may or must not hold. */
@@ -87,7 +87,7 @@ export interface RulesDocumentJson {
   /** For people reading the file. */
   description?: string;
   /** In evaluation order. */
-  rules: RuleJson[];
+  rules: readonly RuleJson[];
 }
 
 // The JSON file is the one source: src/ and dist/ both sit one level below it. `require` (not a JSON import)
