@@ -5,5 +5,5 @@ export { executeToolCalls } from './execute.js';
 export type { ApprovalDecisions } from './resume.js';
 export * from './schemas.js';
 export * from './state.js';
-export * from './tool-output.js';
+export { type ToolOutputOptions, toolOutputContent } from './tool-output.js';
 export * from './types.js';

@@ -83,6 +83,19 @@ describe.each(apis)('approvals on %s', (api) => {
     expect(JSON.parse(denial!.output)).toMatchObject({ status: 'blocked', reason: 'approval_denied' });
   });
 
+  it('a deny wins over an approval someone else gave first: the call never runs', async () => {
+    const { model, probe, adapter, result, state } = await paused(api);
+    const id = result.interruptions![0]!.approvalId;
+    await adapter.runner.approve(id, { by: 'someone-else' });
+    const resumed = await adapter.resume(state, { [id]: { approve: false, by: 'ops@example.com' } });
+    expect(resumed.status).toBe('completed');
+    expect(probe.runs.send_money).toBeUndefined();
+    expect(JSON.parse(outputsSent(model.requests, 1)[0]!.output)).toMatchObject({
+      status: 'blocked',
+      reason: 'approval_denied',
+    });
+  });
+
   it('an edited state approves nothing: changed arguments become approval_args_changed', async () => {
     const { model, probe, adapter, result, state } = await paused(api);
     const id = result.interruptions![0]!.approvalId;

@@ -138,6 +138,21 @@ describe.each(apis)('the %s tool loop', (api) => {
     expect(last.role === 'tool' || last.type === 'function_call_output').toBe(true);
   });
 
+  it('sends the run’s request parameters with every model call, and its context to every gate', async () => {
+    const { model, runner, adapter } = await start(api, {
+      turns: [{ toolCalls: [{ callId: 'call_s', name: 'send_money', arguments: { to: 'bob', amount: 500 } }] }],
+    });
+    const result = await adapter.run({
+      ...ask(api, 'pay bob'),
+      context: { actor: 'alice', tenant: 't1' },
+      request: { temperature: 0, metadata: { run: 'r1' } },
+    });
+    expect(model.requests[0]!.body).toMatchObject({ model: 'gpt-test', temperature: 0, metadata: { run: 'r1' } });
+    const approval = await runner.getApproval(result.interruptions![0]!.approvalId);
+    expect(approval?.context).toMatchObject({ actor: 'alice', tenant: 't1' });
+    expect(result.state?.request).toEqual({ temperature: 0, metadata: { run: 'r1' } });
+  });
+
   it('keeps concurrent runs on one adapter apart', async () => {
     const { model, adapter } = await start(api, {
       respond: (request) => {
