@@ -31,14 +31,19 @@ export interface AuditGateOptions {
 
 /** Which record a sink failed to write. */
 export interface AuditFailureInfo {
+  /** The record that failed: `intent` or `outcome`. */
   kind: AuditKind;
+  /** The call it was for. */
   callId: string;
+  /** The tool called. */
   tool: string;
 }
 
 /** What an {@link AuditGate} wrote and failed to write since it was created. */
 export interface AuditStats {
+  /** Intent records written. */
   intents: number;
+  /** Outcome records written. */
   outcomes: number;
   /** Records a sink failed to write. */
   failures: number;
@@ -57,7 +62,9 @@ export interface AuditStats {
  * intent blocks the call instead: no action runs unaudited.
  */
 export class AuditGate implements Gate {
+  /** Name in decisions and warnings (default `audit`). */
   readonly name: string;
+  /** Always `audit`: the last stage before the handler. */
   readonly stage = 'audit' as const;
   /** Present only with `writeAhead`, so a plain audit gate adds no decision to every call. */
   readonly check?: (ctx: GateContext) => Promise<GateVerdict>;
@@ -68,6 +75,7 @@ export class AuditGate implements Gate {
   private readonly onError: AuditGateOptions['onError'];
   private readonly counts: AuditStats = { intents: 0, outcomes: 0, failures: 0 };
 
+  /** @throws TypeError without a sink, with `strict` but no `writeAhead`, or a `maxValueChars` below 64 */
   constructor(options: AuditGateOptions) {
     if (!options?.sink || typeof options.sink.append !== 'function') {
       throw new TypeError('AuditGate needs a sink with an append() method');

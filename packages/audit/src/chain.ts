@@ -6,7 +6,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** Where a chain ends: the last record's seq and hash (`{ seq: 0, hash: GENESIS_HASH }` when empty). */
 export interface ChainHead {
+  /** The last record's seq (0 for an empty chain). */
   seq: number;
+  /** The last record's hash (64 hex; {@link GENESIS_HASH} for an empty chain). */
   hash: string;
 }
 

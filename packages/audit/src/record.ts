@@ -10,6 +10,7 @@ export type AuditKind = 'intent' | 'outcome';
 
 /** A value too long for the record: the start of its (redacted) JSON text and its full length. */
 export interface TruncatedValue {
+  /** Always true: marks the value as cut. */
   truncated: true;
   /** Length of the full JSON text, in UTF-16 code units. */
   chars: number;
@@ -19,12 +20,18 @@ export interface TruncatedValue {
 
 /** One gate's decision as recorded: its `data` is redacted and bounded like args. */
 export interface AuditDecision {
+  /** Name of the gate that decided (`validation` for the runner's schema check). */
   gate: string;
+  /** Stage it ran in. */
   stage: Stage | 'registry';
   outcome: GateDecision['outcome'];
+  /** Stable reason code. */
   reason: string;
+  /** The gate's message for the model, redacted. */
   message?: string;
+  /** Set when the gate itself failed, redacted. */
   error?: { name: string; message: string };
+  /** The gate's detail, redacted and bounded like args. */
   data?: Json | TruncatedValue;
 }
 
@@ -37,15 +44,21 @@ export interface AuditEntry {
   v: number;
   /** ISO 8601 time from the runner's clock (`ctx.clock`). */
   ts: string;
+  /** `intent` (before the handler) or `outcome` (the final result). */
   kind: AuditKind;
   /** Shared by a call's intent and outcome records. */
   callId: string;
+  /** Groups the calls of one agent run. */
   traceId: string;
   /** The result's `eventId` for an outcome; a fresh UUID for an intent. */
   eventId: string;
+  /** Tool name as the model called it. */
   tool: string;
+  /** Who called (from the call context). */
   actor?: string;
+  /** The tenant the call belongs to. */
   tenant?: string;
+  /** The conversation or run the call belongs to. */
   session?: string;
   /** The call's final status (outcome records only). */
   status?: GateStatus;
@@ -83,6 +96,7 @@ export interface AuditRecord extends AuditEntry {
 
 /** How entries are built: what to redact and how long a value may get. */
 export interface EntryOptions {
+  /** What to redact, and how. */
   redactor: Redactor;
   /** Longest JSON text kept for args, results and decision data before truncation (chars). */
   maxValueChars: number;
@@ -101,12 +115,12 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   const { redactor } = options;
   return compact({
     ...common(ctx, 'outcome', result.eventId),
-    tool: result.tool,
-    callId: result.callId,
+    tool: text(result.tool),
+    callId: text(result.callId),
     status: result.status,
-    reason: result.reason,
-    blockedBy: result.blockedBy,
-    message: redactor.redactString(result.message),
+    reason: text(result.reason),
+    blockedBy: result.blockedBy === undefined ? undefined : text(result.blockedBy),
+    message: scrub(result.message, redactor),
     decisions: result.decisions.map((d) => decision(d, options)),
     args: bounded(ctx.args, options),
     result: 'result' in result ? bounded(result.result, options) : undefined,
@@ -122,31 +136,36 @@ function common(ctx: GateContext, kind: AuditKind, eventId: string) {
     v: AUDIT_FORMAT_VERSION,
     ts: new Date(ctx.clock.now()).toISOString(),
     kind,
-    callId: ctx.callId,
-    traceId: ctx.traceId,
+    callId: text(ctx.callId),
+    traceId: text(ctx.traceId),
     eventId,
-    tool: ctx.tool,
-    actor: ctx.actor,
-    tenant: ctx.tenant,
-    session: ctx.session,
+    tool: text(ctx.tool),
+    actor: optionalText(ctx.actor),
+    tenant: optionalText(ctx.tenant),
+    session: optionalText(ctx.session),
   };
 }
 
 function decision(d: GateDecision, options: EntryOptions): AuditDecision {
   const { redactor } = options;
   return compact({
-    gate: d.gate,
+    gate: text(d.gate),
     stage: d.stage,
     outcome: d.outcome,
-    reason: d.reason,
-    message: d.message === undefined ? undefined : redactor.redactString(d.message),
+    reason: text(d.reason),
+    message: d.message === undefined ? undefined : scrub(d.message, redactor),
     error: d.error && redactError(d.error, redactor),
     data: d.data === undefined ? undefined : bounded(d.data, options),
   });
 }
 
 function redactError(error: { name: string; message: string }, redactor: Redactor) {
-  return { name: redactor.redactString(String(error.name)), message: redactor.redactString(String(error.message)) };
+  return { name: scrub(error.name, redactor), message: scrub(error.message, redactor) };
+}
+
+/** A free-text field: redacted, and well-formed so canonicalization cannot fail on it. */
+function scrub(value: unknown, redactor: Redactor): string {
+  return redactor.redactString(wellFormed(String(value)));
 }
 
 /** Redacts, then truncates: the preview of a long value never holds an unredacted secret. */
@@ -205,6 +224,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** RFC 8785 rejects lone surrogates; replace them (U+FFFD) instead of failing the record. */
 function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** Identity fields come from the model or the caller: any value is stored as a well-formed string. */
+function text(value: unknown): string {
+  return wellFormed(String(value));
+}
+
+function optionalText(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : text(value);
 }
 
 /** Drops `undefined` fields, so an absent field and a missing one hash alike. */

@@ -82,6 +82,7 @@ export class Redactor {
   private readonly cards: boolean;
   private readonly hmacKey: string | Buffer | undefined;
 
+  /** @throws TypeError for hmac mode with an empty key */
   constructor(options: RedactorOptions = {}) {
     this.keys = (options.keys ?? DEFAULT_SECRET_KEYS).map(normalizeKey);
     this.patterns = (options.patterns ?? DEFAULT_SECRET_PATTERNS).map(globalCopy);

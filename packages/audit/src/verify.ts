@@ -21,6 +21,7 @@ export type VerifyFailureKind =
 
 /** The first record that failed, located by line (1-based) and, when it could be read, by seq. */
 export interface VerifyFailure {
+  /** What is wrong with it. */
   kind: VerifyFailureKind;
   /** 1-based line number in the file (or index + 1 in the lines given). */
   line: number;

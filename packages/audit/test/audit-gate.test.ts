@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditGate, type AuditRecord, JsonlFileSink, MemorySink, verify } from '../src/index.js';
+import { AuditGate, type AuditRecord, JsonlFileSink, MemorySink, verify, verifyRecords } from '../src/index.js';
 import { auditedRunner, tempDir } from './helpers.js';
 
 function outcomes(sink: MemorySink): AuditRecord[] {
@@ -109,6 +109,18 @@ describe('AuditGate records every status', () => {
     expect(() => new AuditGate({} as never)).toThrow(/needs a sink/);
   });
 
+  it('records what the model sent even when it is not well-formed text', async () => {
+    const sink = new MemorySink();
+    const { runner, audit } = auditedRunner(sink);
+    const result = await runner.call('pay\uD800', { amount: 1, to: 'bob\uDC00' }, { actor: 'agent\uD800' });
+    expect(result.status).toBe('blocked');
+    await runner.call('pay', { amount: 1, to: 'bob\uDC00', note: 'x'.repeat(5000) });
+    expect(audit.stats()).toMatchObject({ outcomes: 2, failures: 0 });
+    expect(sink.records[0]).toMatchObject({ tool: 'pay\uFFFD', actor: 'agent\uFFFD', reason: 'unknown_tool' });
+    expect(sink.records[1]?.args).toMatchObject({ truncated: true, chars: expect.any(Number) });
+    expect(verifyRecords(sink.lines())).toMatchObject({ ok: true, records: 2 });
+  });
+
   it('writes nothing for a dry run', async () => {
     const sink = new MemorySink();
     const { runner, runs } = auditedRunner(sink, { writeAhead: true });
@@ -213,7 +225,6 @@ describe('AuditGate under concurrency', () => {
     await Promise.all(
       Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).runner.call('pay', { amount: i, to: 'bob' })),
     );
-    const { verifyRecords } = await import('../src/index.js');
     expect(verifyRecords(sink.lines())).toMatchObject({ ok: true, records: 400 });
     const counts = new Map<string, number>();
     for (const r of sink.records) counts.set(r.callId, (counts.get(r.callId) ?? 0) + 1);

@@ -170,6 +170,20 @@ describe('flush policies', () => {
 });
 
 describe('a failed write', () => {
+  it('an entry with no JSON form fails alone; the records sealed with it are stored', async () => {
+    const sink = new MemorySink();
+    const results = await Promise.allSettled([
+      sink.append(entry(1)),
+      sink.append({ ...entry(2), args: { n: 10n } as never }),
+      sink.append(entry(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(sink.records.map((r) => [r.seq, r.callId])).toEqual([
+      [1, 'call_1'],
+      [2, 'call_3'],
+    ]);
+  });
+
   it('leaves the chain head where it was, so the next record links to the last stored one', async () => {
     class FlakySink extends MemorySink {
       failNext = false;

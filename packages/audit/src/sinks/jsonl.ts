@@ -40,6 +40,11 @@ export type AuditFileErrorCode =
 /** A file sink's refusal to write, with a stable `code`; the chain is never continued over a damaged tail. */
 export class AuditFileError extends Error {
   override readonly name = 'AuditFileError';
+  /**
+   * @param code stable reason
+   * @param path absolute path of the file
+   * @param message what is wrong and what to do
+   */
   constructor(
     readonly code: AuditFileErrorCode,
     readonly path: string,
@@ -78,6 +83,10 @@ export class JsonlFileSink extends ChainedSink {
   private broken: AuditFileError | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  /**
+   * @param path the JSONL file; created (mode `fileMode`) on first open
+   * @throws TypeError for batch bounds that are not positive integers / non-negative ms
+   */
   constructor(path: string, options: JsonlFileSinkOptions = {}) {
     super();
     this.path = resolve(path);

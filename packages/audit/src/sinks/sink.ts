@@ -27,7 +27,8 @@ interface Pending {
  * The chain discipline shared by every sink: appends wait in a queue, and one writer at a time takes the
  * queue, seals it against the current head and persists it. The head only moves once `persist` succeeded,
  * so a failed write never leaves a later record linked to one that was not stored. Entries that arrive
- * while a write is in flight share the next write (group commit).
+ * while a write is in flight share the next write (group commit). (auditgate, the Python peer, reads its
+ * head without a lock, so concurrent appends fork its chain, and a failed append leaves a gap.)
  */
 export abstract class ChainedSink implements AuditSink {
   /** The last stored record's seq and hash. */
@@ -39,6 +40,7 @@ export abstract class ChainedSink implements AuditSink {
   private queued = false;
   private closed = false;
 
+  /** @param head where the chain starts (default: empty, genesis); a file sink reads it from its file instead */
   constructor(head: ChainHead = GENESIS) {
     this.head = { ...head };
   }
@@ -48,6 +50,7 @@ export abstract class ChainedSink implements AuditSink {
     return { ...this.head };
   }
 
+  /** Queues the entry; resolves with the sealed record once `persist` stored it (see {@link AuditSink.append}). */
   append(entry: AuditEntry): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new Error('audit sink is closed'));
     return new Promise<AuditRecord>((resolve, reject) => {
@@ -56,6 +59,7 @@ export abstract class ChainedSink implements AuditSink {
     });
   }
 
+  /** Writes whatever is queued now and resolves once the queue is empty. */
   async flush(): Promise<void> {
     // A turn takes at most `batchLimit` entries, so loop until the queue is empty.
     do {
@@ -64,6 +68,7 @@ export abstract class ChainedSink implements AuditSink {
     } while (this.pending.length > 0);
   }
 
+  /** Flushes, then releases resources; later appends reject. Closing twice is harmless. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
@@ -101,17 +106,29 @@ export abstract class ChainedSink implements AuditSink {
     if (this.pending.length > 0) this.kick();
     try {
       await this.prepare();
-      let head = this.head;
-      const records = batch.map((p) => {
-        const record = seal(p.entry, head);
-        head = { seq: record.seq, hash: record.hash };
-        return record;
-      });
-      await this.persist(records);
-      this.head = head;
-      for (const [i, record] of records.entries()) batch[i]?.resolve(record);
     } catch (err) {
       for (const p of batch) p.reject(err);
+      return;
+    }
+    // An entry that cannot be sealed (no JSON form) fails alone; the rest of the batch goes on.
+    let head = this.head;
+    const sealed: { record: AuditRecord; pending: Pending }[] = [];
+    for (const pending of batch) {
+      try {
+        const record = seal(pending.entry, head);
+        head = { seq: record.seq, hash: record.hash };
+        sealed.push({ record, pending });
+      } catch (err) {
+        pending.reject(err);
+      }
+    }
+    if (sealed.length === 0) return;
+    try {
+      await this.persist(sealed.map((s) => s.record));
+      this.head = head;
+      for (const { record, pending } of sealed) pending.resolve(record);
+    } catch (err) {
+      for (const { pending } of sealed) pending.reject(err);
     }
   }
 }

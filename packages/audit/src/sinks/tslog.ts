@@ -33,6 +33,7 @@ export class TslogSink extends ChainedSink {
   /** The logger records go to. */
   readonly logger: AuditLogger;
 
+  /** Creates a tslog logger unless `options.logger` is given. */
   constructor(options: TslogSinkOptions = {}) {
     super(options.head);
     this.logger =
@@ -53,6 +54,7 @@ export class TslogSink extends ChainedSink {
     await this.logger.flush();
   }
 
+  /** Flushes the chain's queue, then the logger's buffered output. */
   override async flush(): Promise<void> {
     await super.flush();
     await this.logger.flush();
