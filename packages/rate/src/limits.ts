@@ -47,9 +47,13 @@ export interface ResolvedLimit {
   name: string;
   /** The name the user gave, for messages; undefined when defaulted. */
   label: string | undefined;
+  /** The key function, `() => '*'` when none was given. */
   key: (ctx: GateContext) => string;
+  /** Points per window. */
   points: number;
+  /** Window length, ms. */
   durationMs: number;
+  /** Penalty block, ms; 0 for none. */
   blockDurationMs: number;
 }
 

@@ -53,11 +53,15 @@ type Attempt =
 
 /** What a decision's `data.limits` holds for each limit. */
 export interface LimitState {
+  /** The limit's name. */
   name: string;
+  /** The counter's key, as the limit's key function gave it. */
   key: string;
+  /** Points per window. */
   points: number;
   /** Points counted in the current window, this call included (dry run: excluded). */
   consumed: number;
+  /** Points left in the current window. */
   remaining: number;
   /** ms until the window (or penalty block) ends */
   resetInMs: number;
@@ -138,6 +142,7 @@ export class RateGate implements Gate {
       const key = keys[i]!;
       const attempt = await consume(bound, key, cost);
       if (attempt.kind === 'unavailable') {
+        // Best effort: the store that just failed is the one to credit; what it misses expires with the window.
         await giveBack(held, ctx.clock).catch(() => undefined);
         return this.unavailable(attempt.error, states);
       }

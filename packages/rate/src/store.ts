@@ -5,10 +5,11 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'r
 export interface LimiterSpec {
   /** `<gate>:<limit>` for a gate's limits, `<gate>@<tool>:<limit>` for a tool's own. */
   namespace: string;
+  /** Points per window. */
   points: number;
-  /** ms */
+  /** Window length, ms. */
   durationMs: number;
-  /** ms; 0 for no penalty block */
+  /** Penalty block after a refusal, ms; 0 for none. */
   blockDurationMs: number;
 }
 

@@ -28,6 +28,25 @@ describe('RateGate windows (memory, Date faked for rate-limiter-flexible)', () =
     expect(calls.executed).toBe(4);
   });
 
+  it('blockDurationMs: once refused, the key stays blocked for the penalty, past the window', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(2_000_000);
+    const { tool, calls } = countingTool();
+    const gate = new RateGate({ limits: { points: 1, durationMs: 60_000, blockDurationMs: 300_000 } });
+    const runner = runnerWith([gate], [tool]);
+    expect((await runner.call('send_money', {})).status).toBe('executed');
+    const refused = await runner.call('send_money', {});
+    expect(refused.retryAfterMs).toBe(300_000);
+    expect(refused.message).toBe(
+      'Rate limit reached for send_money: 1 call per 60 s; exceeding it blocks for 5 min. Retry in 5 min.',
+    );
+    vi.setSystemTime(2_000_000 + 120_000);
+    expect((await runner.call('send_money', {})).reason).toBe('rate_limited');
+    vi.setSystemTime(2_000_000 + 300_001);
+    expect((await runner.call('send_money', {})).status).toBe('executed');
+    expect(calls.executed).toBe(2);
+  });
+
   it('every limit must pass, keyed by context; a refusal by limit 2 gives limit 1 its point back', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(5_000_000);

@@ -44,6 +44,23 @@ describe.skipIf(!redis)('RateGate on Redis', () => {
     expect(calls.executed).toBe(1);
   });
 
+  it('limit 2 refusing gives limit 1 its point back', async () => {
+    const keyPrefix = prefix();
+    const gate = new RateGate({
+      store: new RedisRateStore({ client: redis!, keyPrefix }),
+      limits: [
+        { name: 'per-actor', key: rateKey('actor'), points: 5, durationMs: 60_000 },
+        { name: 'global', points: 1, durationMs: 60_000 },
+      ],
+    });
+    const { tool } = countingTool();
+    const runner = runnerWith([gate], [tool]);
+    expect((await runner.call('send_money', {}, { actor: 'a' })).status).toBe('executed');
+    expect((await runner.call('send_money', {}, { actor: 'b' })).reason).toBe('rate_limited');
+    expect(await redis!.get(`${keyPrefix}rate:per-actor:b`)).toBe('0');
+    expect(await redis!.get(`${keyPrefix}rate:global:*`)).toBe('1');
+  });
+
   it('handler throws: the point is given back; chargeOnError keeps it', async () => {
     const keyPrefix = prefix();
     const gate = new RateGate({
