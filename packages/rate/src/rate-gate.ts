@@ -78,8 +78,9 @@ const TOOL_OPTION_KEYS = new Set(['cost', 'limits', 'replaceLimits']);
  * - Blocks with `rate_limited` and `retryAfterMs`; the message tells the model when to retry.
  * - The points are a {@link Reservation}: released (rate-limiter-flexible `reward`) when a later gate
  *   blocks or the handler throws, kept on success (or on failure with `chargeOnError`).
- * - A refused attempt is not charged (users of actiongate-style limiters ask for exactly this), except
- *   under `blockDurationMs`, whose penalty block is the charge.
+ * - A refused attempt is not charged, as in actiongate (which records only admitted calls) and as users of
+ *   these limiters ask; except under `blockDurationMs`, whose penalty block is the charge. Unlike
+ *   actiongate, a slot taken for a call that a later gate blocks is given back.
  * - Store unavailable: `failMode: 'closed'` (default) blocks with `store_unavailable`, `'open'` allows
  *   with `store_unavailable_fail_open` and the error recorded; a store's insurance limiter keeps limiting.
  * - `ctx.dryRun` reads counters (`get`) and consumes nothing.
