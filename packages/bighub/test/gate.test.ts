@@ -134,12 +134,9 @@ describe('BighubGate: the action', () => {
     expect(emulator.requestsTo('submit')).toHaveLength(0);
   });
 
-  it('blocks with gate_error when valueFromArgs returns a non-number', async () => {
-    const { runner } = setup({ tools: { refund_payment: {} } });
-    const result = await runner.call('refund_payment', { order_id: 'x', amount: 1 }, {});
-    expect(result.status).toBe('executed');
-    const gate = new BighubGate({ client: { baseUrl: emulator.url, apiKey: KEY }, telemetry: false });
-    const bad = new GatedToolRunner({
+  it('blocks with bighub_invalid_action when valueFromArgs returns a non-number, even failing open', async () => {
+    const gate = new BighubGate({ client: { baseUrl: emulator.url, apiKey: KEY }, failMode: 'open' });
+    const runner = new GatedToolRunner({
       gates: [gate],
       tools: [
         {
@@ -148,11 +145,17 @@ describe('BighubGate: the action', () => {
           handler: () => 1,
           gates: { bighub: { valueFromArgs: () => 'lots' } },
         },
+        { name: 'u', parameters: { type: 'object' }, handler: () => 1, gates: { bighub: 'refund' } },
       ],
     });
-    const blocked = await bad.call('t', {});
-    expect(blocked).toMatchObject({ status: 'blocked', reason: 'gate_error' });
+    const blocked = await runner.call('t', {});
+    expect(blocked).toMatchObject({ status: 'blocked', reason: 'bighub_invalid_action' });
     expect(bighubDecision(blocked).error?.message).toContain('expected a finite number');
+    const invalid = await runner.call('u', {});
+    expect(invalid).toMatchObject({ status: 'blocked', reason: 'bighub_invalid_action' });
+    expect(invalid.warnings).toBeUndefined();
+    expect(emulator.requestsTo('submit')).toHaveLength(0);
+    await gate.flush();
   });
 });
 

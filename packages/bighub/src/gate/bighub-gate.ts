@@ -121,8 +121,11 @@ const MAX_APPROVED_REMEMBERED = 1000;
  *   `/actions/submit/dry-run`, creates no approval on BIGHUB and sends no telemetry.
  */
 export class BighubGate implements Gate {
+  /** Gate name (default `bighub`): the key of per-tool options and of approval data. */
   readonly name: string;
+  /** Always `decision`: after validation, rate, budget and rule gates. */
   readonly stage = 'decision' as const;
+  /** What an unreachable BIGHUB means (default `closed`). */
   readonly failMode: 'open' | 'closed';
   /** The client this gate talks through. */
   readonly client: BighubClient;
@@ -153,10 +156,25 @@ export class BighubGate implements Gate {
     }
   }
 
-  /** Asks BIGHUB about one call. Never throws for BIGHUB's failures; a bad tool mapping throws `TypeError`. */
+  /**
+   * Asks BIGHUB about one call. Never throws: BIGHUB's failures get the fail mode, and a tool mapping that fails
+   * (bad per-tool options, a throwing or non-numeric `valueFromArgs`…) blocks with `bighub_invalid_action`
+   * whatever the fail mode, since failing open is for an unreachable BIGHUB, not for a broken configuration.
+   */
   async check(ctx: GateContext, toolOptions: unknown): Promise<GateVerdict> {
-    const opts = this.toolOptions(ctx.tool, toolOptions);
-    const action = this.action(ctx, opts);
+    let opts: BighubToolOptions;
+    let action: SubmitActionRequest;
+    try {
+      opts = this.toolOptions(ctx.tool, toolOptions);
+      action = this.action(ctx, opts);
+    } catch (err) {
+      return {
+        outcome: 'block',
+        reason: BighubReason.invalidAction,
+        message: 'This call could not be turned into a BIGHUB action, so it did not run. Do not retry; tell the user.',
+        error: { name: err instanceof Error ? err.name : 'Error', message: errorText(err) },
+      };
+    }
     const cached = this.cachedKillSwitch(ctx.clock.now());
     if (cached?.active) return killSwitchVerdict(cached);
     let status: KillSwitchStatus | undefined;
@@ -194,11 +212,17 @@ export class BighubGate implements Gate {
       requestId = this.approved.get(result.resumedFrom);
       this.approved.delete(result.resumedFrom);
     }
+    let opts: BighubToolOptions = {};
+    try {
+      opts = this.toolOptions(ctx.tool, ctx.definition?.gates?.[this.name]);
+    } catch {
+      // Invalid tool options: check() already blocked this call with bighub_invalid_action; gate defaults apply.
+    }
     this.telemetry.send({
       result,
       ctx,
-      actor: this.actorFor(ctx, this.toolOptions(ctx.tool, ctx.definition?.gates?.[this.name])),
-      domain: this.options.domain,
+      actor: this.actorFor(ctx, opts),
+      domain: opts.domain ?? this.options.domain,
       requestId,
       decision: mine.data?.decision ?? { reason: mine.reason, outcome: mine.outcome },
     });

@@ -21,6 +21,8 @@ export const BighubReason = {
   unavailable: 'bighub_unavailable',
   /** BIGHUB's kill switch is active: every action is blocked. */
   killSwitch: 'kill_switch_active',
+  /** The tool call could not be mapped to an action (bad tool options, `valueFromArgs` failed): blocked. */
+  invalidAction: 'bighub_invalid_action',
 } as const;
 
 /** Which generation of BIGHUB's API a response belongs to. */
@@ -28,11 +30,13 @@ export type DecisionGeneration = 'better_decision' | 'recommendation' | 'legacy'
 
 /** What {@link mapDecision} makes of a response. */
 export interface MappedDecision {
+  /** allow, block or require_approval. */
   outcome: GateOutcome;
   /** One of {@link BighubReason}. */
   reason: string;
   /** For the model: BIGHUB's reason and what to do next. */
   message: string;
+  /** The generation that decided. */
   generation: DecisionGeneration;
   /** For `constrained`: the constrained options from `responsible_action_space.constrained`. */
   constraints?: unknown[];
