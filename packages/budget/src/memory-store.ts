@@ -95,7 +95,8 @@ export class MemoryBudgetStore implements BudgetStore {
     if (now >= this.nextSweepAt) this.sweep(now);
     let blocked: number | undefined;
     const out = lines.map((line, i) => {
-      const ledger = this.ledger(line.key, line.windowMs, now);
+      // A dry run for a key never charged creates nothing.
+      const ledger = this.find(line.key, line.windowMs, now) ?? emptyLedger(line.windowMs, now);
       const free = parseAmount(line.max).minus(ledger.spent).minus(ledger.held);
       if (blocked === undefined && parseAmount(line.amount).greaterThan(free)) blocked = i;
       return usage(line.key, ledger);
@@ -103,14 +104,22 @@ export class MemoryBudgetStore implements BudgetStore {
     return blocked === undefined ? { ok: true, now, lines: out } : { ok: false, blocked, now, lines: out };
   }
 
-  /** The ledger for `key`, rolled to the current window and with expired holds given back. */
+  /** The ledger for `key`, created if new. */
   private ledger(key: string, windowMs: number | undefined, now: number): Ledger {
-    const start = windowMs === undefined ? -1 : now - (now % windowMs);
-    let ledger = this.ledgers.get(key);
+    let ledger = this.find(key, windowMs, now);
     if (!ledger) {
-      ledger = { windowStart: start, windowMs, spent: ZERO, held: ZERO, holds: new Map() };
+      ledger = emptyLedger(windowMs, now);
       this.ledgers.set(key, ledger);
-    } else if (start > ledger.windowStart) {
+    }
+    return ledger;
+  }
+
+  /** The existing ledger for `key`, rolled to the current window and with expired holds given back. */
+  private find(key: string, windowMs: number | undefined, now: number): Ledger | undefined {
+    const ledger = this.ledgers.get(key);
+    if (!ledger) return undefined;
+    const start = windowStart(windowMs, now);
+    if (start > ledger.windowStart) {
       // Holds carry over: calls in flight still count against the window they will be charged to.
       ledger.windowStart = start;
       ledger.spent = ZERO;
@@ -131,6 +140,14 @@ export class MemoryBudgetStore implements BudgetStore {
     ledger.holds.delete(id);
     ledger.held = ledger.held.minus(hold.amount);
   }
+}
+
+function windowStart(windowMs: number | undefined, now: number): number {
+  return windowMs === undefined ? -1 : now - (now % windowMs);
+}
+
+function emptyLedger(windowMs: number | undefined, now: number): Ledger {
+  return { windowStart: windowStart(windowMs, now), windowMs, spent: ZERO, held: ZERO, holds: new Map() };
 }
 
 function usage(key: string, ledger: Ledger): BudgetUsage {

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { expect, it } from 'vitest';
 import { BudgetGate, type BudgetSettleEvent, type BudgetStore } from '../src/index.js';
-import { budgetData, ledger, manualClock, runnerWith } from './helpers.js';
+import { budgetData, ledger, manualClock, runnerWith, todayUtc } from './helpers.js';
 
 /** Options every backend under test takes. */
 export interface StoreFactoryOptions {
@@ -107,8 +107,9 @@ export function budgetGateSuite(makeStore: (options?: StoreFactoryOptions) => Bu
 
   it('resets a fixed window on the injected clock and says when', async () => {
     const store = makeStore();
-    const clock = manualClock(Date.UTC(2026, 10, 21, 10, 0, 0));
     const day = 86_400_000;
+    const today = todayUtc();
+    const clock = manualClock(today + 10 * 3_600_000);
     const gate = new BudgetGate({ store, budgets: [{ name: 'daily', max: '1.00', windowMs: day }], cost: '0.60' });
     const runner = runnerWith(gate, { clock });
     expect((await runner.call('refund', {})).status).toBe('executed');
@@ -119,11 +120,11 @@ export function budgetGateSuite(makeStore: (options?: StoreFactoryOptions) => Bu
     expect(blocked.message).toContain('It resets in 13 h');
     expect(budgetData(blocked)).toMatchObject({
       window: day,
-      windowStart: Date.UTC(2026, 10, 21),
-      resetsAt: Date.UTC(2026, 10, 22),
+      windowStart: today,
+      resetsAt: today + day,
       spent: '0.60',
     });
-    clock.t = Date.UTC(2026, 10, 22);
+    clock.t = today + day;
     const next = await runner.call('refund', {});
     expect(next.status).toBe('executed');
     expect(budgetData(next)).toMatchObject({ spent: '0.00', remaining: '0.40' });

@@ -1,8 +1,14 @@
 import { type Gate, GatedToolRunner, type GateResult, type RunnerOptions, type ToolDefinition } from '@tollgate/core';
 import type { BudgetGate, BudgetLine, BudgetStore } from '../src/index.js';
 
+/** Midnight UTC today: Redis expires windowed keys by its own clock, so test times must not lie in the past. */
+export function todayUtc(): number {
+  const now = Date.now();
+  return now - (now % 86_400_000);
+}
+
 /** A clock the test moves by hand. */
-export function manualClock(start = Date.UTC(2026, 10, 21)) {
+export function manualClock(start = todayUtc()) {
   const clock = { t: start, now: () => clock.t };
   return clock;
 }

@@ -26,6 +26,14 @@ describe('MemoryBudgetStore', () => {
     expect(store.size).toBe(2);
   });
 
+  it('creates no ledger for dry runs', async () => {
+    const store = new MemoryBudgetStore();
+    const gate = new BudgetGate({ store, budgets: [{ max: '5', key: (ctx) => ctx.actor ?? '-' }], cost: '1' });
+    const runner = runnerWith(gate, { clock: manualClock() });
+    for (let i = 0; i < 20; i++) expect((await runner.check('refund', {}, { actor: `u${i}` })).status).toBe('allowed');
+    expect(store.size).toBe(0);
+  });
+
   it('keeps a ledger with a live hold past its window, then evicts it', async () => {
     const store = new MemoryBudgetStore({ sweepIntervalMs: 0, reservationTtlMs: 120_000 });
     await store.reserve('held', [{ key: 'k', max: '1', windowMs: 60_000, amount: '1' }], 0);
