@@ -36,8 +36,11 @@ const NO_TOOL_OPTIONS: ToolConfig = { rules: [], requiredScopes: [], defaultEffe
  * predicate that throws or returns anything but `true` or `false` blocks with `predicate_error`.
  */
 export class RuleGate implements Gate {
+  /** Name in decisions and in tools' `gates` options (default `rule`). */
   readonly name: string;
+  /** Always `rule`: after rate and budget, before decision and audit. */
   readonly stage = 'rule' as const;
+  /** Only matters for a bug in the gate itself: a predicate violation is a block whatever this says. */
   readonly failMode: 'open' | 'closed';
   private readonly rules: readonly Rule[];
   private readonly ruleIds: ReadonlySet<string>;
@@ -53,7 +56,10 @@ export class RuleGate implements Gate {
     this.name = options.name ?? 'rule';
     this.failMode = options.failMode ?? 'closed';
     const issues: RuleLoadIssue[] = [];
-    const rules = [...(options.rules ?? [])];
+    const rules = Array.isArray(options.rules) ? [...options.rules] : [];
+    if (options.rules !== undefined && !Array.isArray(options.rules)) {
+      issues.push({ path: '/rules', message: 'must be an array of rules' });
+    }
     const ids = collectIssues(issues, () => checkRules(rules, new Set()));
     this.rules = Object.freeze(rules);
     this.ruleIds = ids ?? new Set();
@@ -73,7 +79,8 @@ export class RuleGate implements Gate {
   }
 
   /**
-   * A gate whose rules come from a rules file (see {@link loadRulesFile}), followed by `options.rules`.
+   * A gate whose rules come from a rules file (see {@link loadRulesFile}), followed by `options.rules`
+   * (whose error paths, `/rules/<i>`, count the file's rules first).
    * @throws RuleLoadError naming the file and the JSON Pointer of the problem
    */
   static async fromFile(path: string, options: RuleGateOptions = {}): Promise<RuleGate> {

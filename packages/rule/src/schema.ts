@@ -24,6 +24,7 @@ export type Operator = (typeof OPERATORS)[number];
 export interface ComparisonJson {
   /** RFC 6901 JSON Pointer into the arguments: `/amount`, `/to/iban`, `/items/0`, `/a~1b` for key `a/b`. */
   path: string;
+  /** How the value at `path` is compared with `value`. */
   op: Operator;
   /** The operand; its type depends on `op` (see the schema). Optional for `exists` (default `true`). */
   value?: unknown;

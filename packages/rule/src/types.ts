@@ -48,6 +48,7 @@ export type Rule = WhenRule | RequireRule;
 
 /** One rule that matched a call, as listed in {@link RuleDecisionData.matched}. */
 export interface MatchedRule {
+  /** The rule's id. */
   id: string;
   /** The effect the match had (`block` for a failed `require` and for a violation). */
   effect: RuleEffect;

@@ -180,6 +180,7 @@ describe('RuleGate configuration errors surface at construction', () => {
     ['both when and require', () => new RuleGate({ rules: [{ ...ok, require: () => true } as never] }), '/rules/0'],
     ['unknown effect', () => new RuleGate({ rules: [{ ...ok, effect: 'deny' } as never] }), '/rules/0/effect'],
     ['duplicate id', () => new RuleGate({ rules: [ok, ok] }), '/rules/1/id'],
+    ['rules not an array', () => new RuleGate({ rules: ok as never }), '/rules'],
     ['bad defaultEffect', () => new RuleGate({ defaultEffect: 'deny' as never }), '/defaultEffect'],
     ['bad scope glob', () => new RuleGate({ requiredScopes: { 'pay{': ['x'] } }), '/requiredScopes/pay{'],
     ['bad scope list', () => new RuleGate({ requiredScopes: { pay: 'x' as never } }), '/requiredScopes/pay'],
