@@ -229,6 +229,18 @@ describe('BighubClient: retries', () => {
     expect(err.timeoutMs).toBe(50);
   });
 
+  it('stops at once when the caller aborts, without retrying', async () => {
+    emulator.setRules({ latencyMs: { submit: 2000 } });
+    const { c, delays } = client();
+    const controller = new AbortController();
+    const pending = c.submit({ action: 'a' }, { signal: controller.signal });
+    controller.abort();
+    const err = await pending.catch((e) => e);
+    expect(err.name).toBe('BighubError');
+    expect(err.message).toContain('aborted');
+    expect(delays).toEqual([]);
+  });
+
   it('throws BighubNetworkError when nothing listens', async () => {
     const dead = await deadPort();
     const c = new BighubClient({ baseUrl: `http://127.0.0.1:${dead}`, retry: { retries: 0 } });

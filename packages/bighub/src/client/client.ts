@@ -158,6 +158,7 @@ export class BighubClient {
     return this.send({ method: 'GET', path: '/kill-switch/status' }, options);
   }
 
+  // A small loop rather than cockatiel's retry: it must honour Retry-After and take an injectable sleep.
   private async send<T>(call: Call, options: RequestOptions = {}): Promise<T> {
     const retries = options.retries ?? this.retry.retries ?? 2;
     const idempotencyKey = call.method === 'POST' ? (options.idempotencyKey ?? randomUUID()) : undefined;

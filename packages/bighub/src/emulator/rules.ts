@@ -58,10 +58,15 @@ export interface EmulatorRules {
 
 /** An action as the decision endpoints receive it. */
 export interface EmulatedAction {
+  /** The action's name. */
   action: string;
+  /** Its numeric size, compared with `maxValue` and `requireApprovalAbove`. */
   value?: number;
+  /** The resource acted on. */
   target?: string;
+  /** The agent acting. */
   actor?: string;
+  /** The execution domain. */
   domain?: string;
   /** `metadata` (submit) or `context` (evaluate). */
   context: Record<string, unknown>;
@@ -69,9 +74,13 @@ export interface EmulatedAction {
 
 /** What the rules make of an action, before it is shaped into a generation's answer. */
 export interface Verdict {
+  /** What the rules decided. */
   kind: 'allow' | 'approval' | 'block' | 'needs_context';
+  /** Human-readable reason. */
   reason: string;
+  /** The rule that blocked (`kill_switch`, `blocked_action`, `max_value`). */
   blockedBy?: string;
+  /** A fixed risk in [0, 1] per kind. */
   risk: number;
   /** For `needs_context`: the missing keys. */
   missing?: string[];

@@ -18,13 +18,17 @@ export interface EmulatorOptions {
 
 /** One request the emulator received, logged on arrival. */
 export interface ReceivedRequest {
+  /** HTTP method. */
   method: string;
+  /** URL path, without the query. */
   path: string;
   /** The endpoint it matched, if any. */
   endpoint: EmulatorEndpoint | undefined;
+  /** Query parameters. */
   query: Record<string, string>;
   /** The `Idempotency-Key` header, if sent. */
   idempotencyKey: string | undefined;
+  /** The parsed JSON body (`{}` when empty, `undefined` when not JSON). */
   body: unknown;
   /** True once an answer was sent (false while delayed by latency, or when dropped). */
   answered: boolean;
@@ -34,23 +38,33 @@ export interface ReceivedRequest {
 
 /** An approval BIGHUB keeps for an action that needs review. */
 export interface EmulatedApproval {
+  /** The decision's `request_id`. */
   request_id: string;
+  /** Lifecycle: pending, then approved or denied once. */
   status: 'pending' | 'approved' | 'denied';
+  /** The action's fields, as submitted. */
   action: string;
   actor?: string;
   value?: number;
   target?: string;
   domain?: string;
+  /** ISO 8601. */
   created_at: string;
+  /** ISO 8601, once resolved. */
   resolved_at?: string;
+  /** The resolver's comment. */
   comment?: string;
 }
 
 /** A decided action, as recorded (dry runs are not). */
 export interface RecordedAction {
+  /** Which decision endpoint received it. */
   endpoint: EmulatorEndpoint;
+  /** The decision's id. */
   request_id: string;
+  /** The action as received. */
   action: EmulatedAction;
+  /** The verdict's kind: allow, approval, block or needs_context. */
   kind: string;
 }
 
@@ -59,11 +73,17 @@ export type StoredMemoryEvent = MemoryEvent & { actor?: string; domain?: string;
 
 /** Everything the emulator keeps, for tests to inspect. */
 export interface EmulatorState {
+  /** Every request, in arrival order. */
   requests: ReceivedRequest[];
+  /** Decided actions (dry runs excluded). */
   actions: RecordedAction[];
+  /** Approvals by `request_id`. */
   approvals: Map<string, EmulatedApproval>;
+  /** Ingested memory events, deduplicated by `event_id`. */
   memoryEvents: StoredMemoryEvent[];
+  /** Reported outcomes. */
   outcomes: OutcomeReport[];
+  /** The kill switch, as `GET /kill-switch/status` answers it. */
   killSwitch: { active: boolean; reason?: string; scope?: string; activated_at?: string };
 }
 
