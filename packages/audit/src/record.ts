@@ -115,8 +115,6 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   const { redactor } = options;
   return compact({
     ...common(ctx, 'outcome', result.eventId),
-    tool: text(result.tool),
-    callId: text(result.callId),
     status: result.status,
     reason: text(result.reason),
     blockedBy: result.blockedBy === undefined ? undefined : text(result.blockedBy),
@@ -171,9 +169,9 @@ function scrub(value: unknown, redactor: Redactor): string {
 /** Redacts, then truncates: the preview of a long value never holds an unredacted secret. */
 function bounded(value: unknown, { redactor, maxValueChars }: EntryOptions): Json | TruncatedValue {
   const safe = redactor.redact(toJson(value, 0, new WeakSet()));
-  const text = JSON.stringify(safe);
-  if (text.length <= maxValueChars) return safe;
-  return { truncated: true, chars: text.length, preview: wellFormed(text.slice(0, maxValueChars)) };
+  const json = JSON.stringify(safe);
+  if (json.length <= maxValueChars) return safe;
+  return { truncated: true, chars: json.length, preview: wellFormed(json.slice(0, maxValueChars)) };
 }
 
 const MAX_DEPTH = 32;
