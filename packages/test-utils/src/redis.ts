@@ -88,6 +88,7 @@ export class DedicatedRedis {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {}); // refused connections while the server boots are expected here
       try {
         await probe.connect();
         await probe.ping();
