@@ -50,8 +50,10 @@ interface Plan {
  * `store_unavailable`. Dry runs answer from the store without holding anything.
  */
 export class BudgetGate implements Gate {
+  /** Name in decisions, `gates[name]` tool options and ledger keys (default `budget`). */
   readonly name: string;
   readonly stage = 'budget' as const;
+  /** What a store failure does: `'closed'` blocks with `store_unavailable`, `'open'` allows unchecked. */
   readonly failMode: 'open' | 'closed';
   private readonly store: BudgetStore;
   private readonly plan: Plan;
@@ -67,6 +69,11 @@ export class BudgetGate implements Gate {
     this.plan = { cost: checkCost(options.cost), budgets: compileBudgets(options.budgets) };
   }
 
+  /**
+   * Reserves the call's cost on every budget (or, on a dry run, only answers). `options` is the tool's
+   * {@link BudgetToolOptions}. Never throws for bad amounts or store failures (those are verdicts); throws
+   * `TypeError` for invalid tool options or a key function that returns no string (the runner's `gate_error`).
+   */
   async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
     const plan = this.planFor(options);
     const estimate = typeof plan.cost === 'object';
