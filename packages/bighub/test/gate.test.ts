@@ -393,6 +393,28 @@ describe('BighubGate: approvals', () => {
     );
   });
 
+  it('keeps the fresh request_id when another gate asked for the approval', async () => {
+    const ask = {
+      name: 'ask',
+      stage: 'rule' as const,
+      check: () => ({ outcome: 'require_approval' as const, reason: 'ask_human' }),
+    };
+    const gate = new BighubGate({ client: { baseUrl: emulator.url, apiKey: KEY }, telemetry: {} });
+    const ran: RefundArgs[] = [];
+    const runner = new GatedToolRunner({ gates: [ask, gate], tools: [refundTool(ran)] });
+    const first = await runner.call('refund_payment', { order_id: 'o', amount: 1 });
+    expect(first.status).toBe('approval_required');
+    await runner.approve(first.approval!.id, { by: 'carol' });
+    const resumed = await runner.resume(first.approval!.id);
+    expect(resumed.status).toBe('executed');
+    const requestId = bighubDecision(resumed).data?.request_id;
+    expect(requestId).toMatch(/^req_/);
+    await gate.flush();
+    expect(emulator.state.outcomes).toContainEqual(
+      expect.objectContaining({ status: 'SUCCESS', request_id: requestId }),
+    );
+  });
+
   it('a denial is resolved as denied on BIGHUB', async () => {
     emulator.setRules({ requireApprovalAbove: 100, generation: 'better_decision' });
     const { refund, runner } = setup();

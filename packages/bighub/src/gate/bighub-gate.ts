@@ -208,7 +208,8 @@ export class BighubGate implements Gate {
     const mine = result.decisions.find((d) => d.gate === this.name);
     if (!mine) return;
     let requestId = typeof mine.data?.request_id === 'string' ? mine.data.request_id : undefined;
-    if (result.resumedFrom) {
+    // On a resume of an approval this gate asked for, the runner skipped check(): the request_id is remembered.
+    if (result.resumedFrom && mine.reason === 'approved') {
       requestId = this.approved.get(result.resumedFrom);
       this.approved.delete(result.resumedFrom);
     }
@@ -236,7 +237,7 @@ export class BighubGate implements Gate {
     const requestId = record.data[this.name]?.request_id;
     const decision = record.decision;
     if (typeof requestId !== 'string' || !decision) return;
-    if (decision.status === 'approved') {
+    if (decision.status === 'approved' && this.telemetry) {
       if (this.approved.size >= MAX_APPROVED_REMEMBERED) this.approved.delete(this.approved.keys().next().value!);
       this.approved.set(record.id, requestId);
     }
