@@ -29,12 +29,19 @@ function validateDocument(document: unknown): readonly ErrorObject[] {
 /**
  * Validates a parsed rules document against {@link RULES_SCHEMA} and compiles every rule (globs, JSON
  * Pointers, regexes) once, so evaluating a rule at call time cannot fail.
- * @param document the parsed JSON, `{ "rules": [ … ] }`
+ * @param input the parsed JSON, `{ "rules": [ … ] }`; it is copied, so later changes to it have no effect
  * @returns one {@link WhenRule} per rule, in file order; their `when` never throws
  * @throws RuleLoadError with the JSON Pointer of the first problem (and every problem in `issues`): schema
  *   violations, invalid globs or regexes, duplicate rule ids
  */
-export function loadRules(document: unknown, options: LoadRulesOptions = {}): WhenRule[] {
+export function loadRules(input: unknown, options: LoadRulesOptions = {}): WhenRule[] {
+  // A private copy: rules compiled from it must not change if the caller later edits its object.
+  let document: unknown;
+  try {
+    document = structuredClone(input);
+  } catch (err) {
+    throw new RuleLoadError([{ path: '', message: `must be plain JSON: ${(err as Error).message}` }], options);
+  }
   const schemaIssues = validateDocument(document).flatMap(toIssue);
   if (schemaIssues.length > 0) throw new RuleLoadError(dedupe(schemaIssues), options);
   const issues: RuleLoadIssue[] = [];

@@ -12,7 +12,7 @@ import {
   RuleGate,
   RuleLoadError,
 } from '../src/index.js';
-import { runnerWith } from './support.js';
+import { gateContext, runnerWith } from './support.js';
 
 const base = { id: 'r1', effect: 'block', reason: 'too_big', message: 'Too big.' };
 
@@ -111,6 +111,16 @@ describe('loadRules rejects bad rules at load time, with the path', () => {
       expect(e.path).toBe('/rules/0/effect');
       expect(e.issues.map((i) => i.path)).toEqual(['/rules/0/effect', '/rules/1/message']);
     }
+  });
+
+  it('copies the document, so editing it after load changes nothing', () => {
+    const document = { rules: [{ ...base, when: { path: '/to', op: 'in', value: ['KP'] } }] };
+    const [rule] = loadRules(document);
+    document.rules[0]!.when.value.length = 0;
+    expect(rule!.when(gateContext('t', { to: 'KP' }))).toBe(true);
+    expect(() => loadRules({ rules: [{ ...base, when: { path: '/a', op: 'eq', value: () => 1 } }] })).toThrow(
+      expect.objectContaining({ name: 'RuleLoadError', path: '' }),
+    );
   });
 
   it('refuses duplicate ids and documents that are not rule files', () => {
