@@ -15,6 +15,7 @@ import {
   isLoopback,
   parseRetryAfter,
 } from '../src/index.js';
+import { deadUrl } from './dead-url.js';
 
 let emulator: BighubEmulator;
 beforeAll(async () => {
@@ -242,8 +243,7 @@ describe('BighubClient: retries', () => {
   });
 
   it('throws BighubNetworkError when nothing listens', async () => {
-    const dead = await deadPort();
-    const c = new BighubClient({ baseUrl: `http://127.0.0.1:${dead}`, retry: { retries: 0 } });
+    const c = new BighubClient({ baseUrl: await deadUrl(), retry: { retries: 0 } });
     await expect(c.killSwitchStatus()).rejects.toBeInstanceOf(BighubNetworkError);
   });
 });
@@ -296,11 +296,3 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, 0)).toBeUndefined();
   });
 });
-
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GatedToolRunner, type GateResult, type ToolDefinition } from '@tollgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BighubEmulator, startBighubEmulator } from '../src/emulator/index.js';
 import { BighubGate, type BighubGateOptions } from '../src/index.js';
+import { deadUrl } from './dead-url.js';
 import { MAPPING_ROWS } from './decision-table.js';
 
 const KEY = 'bhk_gate';
@@ -292,16 +291,13 @@ describe('BighubGate: kill switch', () => {
 });
 
 describe('BighubGate: fail modes and the circuit breaker', () => {
-  let deadUrl: string;
+  let dead: string;
   beforeAll(async () => {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    deadUrl = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    await new Promise<void>((r) => s.close(() => r()));
+    dead = await deadUrl();
   });
 
   it('fails closed by default when BIGHUB is unreachable', async () => {
-    const gate = new BighubGate({ client: { baseUrl: deadUrl, retry: { retries: 0 } }, telemetry: false });
+    const gate = new BighubGate({ client: { baseUrl: dead, retry: { retries: 0 } }, telemetry: false });
     const ran: RefundArgs[] = [];
     const runner = new GatedToolRunner({ gates: [gate], tools: [refundTool(ran)] });
     const result = await runner.call('refund_payment', { order_id: 'o', amount: 1 });
@@ -312,7 +308,7 @@ describe('BighubGate: fail modes and the circuit breaker', () => {
 
   it('fails open when told to', async () => {
     const gate = new BighubGate({
-      client: { baseUrl: deadUrl, retry: { retries: 0 } },
+      client: { baseUrl: dead, retry: { retries: 0 } },
       failMode: 'open',
       telemetry: false,
     });
