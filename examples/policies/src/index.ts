@@ -1,1 +1,6 @@
-export {};
+export * from './agentdojo.js';
+export * from './banking.js';
+export * from './hosts.js';
+export * from './slack.js';
+export * from './suites.js';
+export * from './workspace.js';

@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { auditVerifyCommand } from './commands/audit-verify.js';
-import { bighubEmulatorCommand } from './commands/bighub-emulator.js';
-import { replayCommand } from './commands/replay.js';
-import { typesCommand } from './commands/types.js';
 import { CliError, type CliIo, ExitCode, errorText } from './io.js';
 import { TRACE_FORMATS } from './trace/read.js';
 
+// Commands are imported when run: `replay` should not pay for loading json-schema-to-typescript and prettier.
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
 
@@ -43,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--step <ms>', 'replay clock step between calls that carry no time', '1000')
     .option('-g, --group-by <label>', 'break the summary down by an episode label (e.g. suite, kind)')
     .action(async (episodes: string, options) => {
+      const { replayCommand } = await import('./commands/replay.js');
       code = await replayCommand(episodes, options, io);
     });
 
@@ -52,6 +50,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .argument('<tools>', 'JSON file: Chat Completions or Responses function tools, or a { name: schema } map')
     .option('-o, --out <file>', 'write the declarations here (default: stdout)')
     .action(async (tools: string, options) => {
+      const { typesCommand } = await import('./commands/types.js');
       code = await typesCommand(tools, options, io);
     });
 
@@ -64,6 +63,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--anchor <seq:hash>', 'a head kept elsewhere (seq:sha256), to detect records cut off the end')
     .option('--json', 'print the verification result as JSON')
     .action(async (file: string, options) => {
+      const { auditVerifyCommand } = await import('./commands/audit-verify.js');
       code = await auditVerifyCommand(file, options, io);
     });
 
@@ -75,6 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--rules <file>', 'JSON rules: maxValue, requireApprovalAbove, blockedActions, killSwitch, …')
     .option('--api-key <key>', 'require this API key on every request')
     .action(async (options) => {
+      const { bighubEmulatorCommand } = await import('./commands/bighub-emulator.js');
       code = await bighubEmulatorCommand(options, io);
     });
 
