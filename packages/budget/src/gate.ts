@@ -156,10 +156,10 @@ export class BudgetGate implements Gate {
         } catch {
           // The listener's failure is its own; the spend is committed.
         }
-        // Thrown after committing, so the runner lists it in the result's warnings: flagged, never silent.
-        if (invalidReport) throw new Error(`${invalidReport} The estimate ${event.charged} was charged instead.`);
+        // Flagged on the result, never silent; the spend itself is committed.
+        if (invalidReport) info.warn(`${invalidReport} The estimate ${event.charged} was charged instead.`);
         if (event.overEstimate) {
-          throw new Error(`The actual cost ${event.charged} is above the estimate ${event.reserved}; it was charged.`);
+          info.warn(`The actual cost ${event.charged} is above the estimate ${event.reserved}; it was charged.`);
         }
       },
       release: () =>

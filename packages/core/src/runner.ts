@@ -126,6 +126,7 @@ export class GatedToolRunner {
     assertGate(gate);
     if (this.gates.some((g) => g.name === gate.name))
       throw new TypeError(`A gate named "${gate.name}" is already used`);
+    for (const entry of this.registry.values()) validateToolOptions([gate], entry.definition);
     this.gates.push(gate);
     for (const entry of this.registry.values()) entry.pipeline = this.pipelineFor(entry.definition);
     return this;
@@ -143,7 +144,9 @@ export class GatedToolRunner {
     if (typeof definition.handler !== 'function') throw new TypeError(`Tool "${definition.name}" needs a handler`);
     for (const gate of definition.use ?? []) assertGate(gate);
     const validate = compileSchema(this.ajv, definition.name, definition.parameters ?? { type: 'object' });
-    this.registry.set(definition.name, { definition, validate, pipeline: this.pipelineFor(definition) });
+    const pipeline = this.pipelineFor(definition);
+    validateToolOptions(pipeline, definition);
+    this.registry.set(definition.name, { definition, validate, pipeline });
     return this;
   }
 
@@ -582,8 +585,10 @@ export class GatedToolRunner {
     state: CallState,
     reservations: Reservation[],
     how: 'commit' | 'release',
-    info: SettleInfo,
+    outcome: Omit<SettleInfo, 'warn'>,
   ): Promise<void> {
+    if (reservations.length === 0) return;
+    const info: SettleInfo = { ...outcome, warn: (message) => void state.warnings.push(String(message)) };
     // Release in reverse, so the last hold taken is the first given back.
     for (let i = reservations.length - 1; i >= 0; i--) {
       try {
@@ -662,6 +667,18 @@ function assertGate(gate: Gate): void {
     throw new TypeError(
       `Gate "${gate.name}" has stage "${String(gate.stage)}"; expected rate, budget, rule, decision or audit`,
     );
+  }
+}
+
+function validateToolOptions(gates: readonly Gate[], definition: ToolDefinition): void {
+  for (const gate of gates) {
+    const options = definition.gates?.[gate.name];
+    if (options === undefined || options === false || !gate.validateToolOptions) continue;
+    try {
+      gate.validateToolOptions(options, definition.name);
+    } catch (err) {
+      throw new TypeError(`Tool "${definition.name}" has invalid gates.${gate.name} options: ${errorText(err)}`);
+    }
   }
 }
 

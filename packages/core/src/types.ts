@@ -127,6 +127,11 @@ export interface SettleInfo {
   error?: { name: string; message: string };
   /** Figures the handler reported with `ctx.report`. */
   reported: Readonly<Record<string, unknown>>;
+  /**
+   * Adds a warning to the call's result without failing the settlement (e.g. "the actual cost was above the
+   * estimate; it was charged"). A throw from `commit`/`release` is reported as a failure to settle instead.
+   */
+  warn(message: string): void;
 }
 
 /**
@@ -161,6 +166,11 @@ export interface Gate {
    * Must not consume or reserve anything when `ctx.dryRun` is true.
    */
   check?(ctx: GateContext, options: unknown): GateVerdict | Promise<GateVerdict>;
+  /**
+   * Checks a tool's `gates[name]` options when the tool is registered (or the gate added), so a bad option
+   * fails at start-up rather than on the tool's first call. Throw (e.g. `TypeError`) to refuse them.
+   */
+  validateToolOptions?(options: unknown, tool: string): void;
   /** Sees every call's final result, whatever its status (audit sinks, telemetry). Errors are reported, not thrown. */
   record?(result: GateResult, ctx: GateContext): void | Promise<void>;
   /** Told when a human decides an approval this gate asked for (e.g. to resolve it on BIGHUB). */

@@ -459,3 +459,46 @@ describe('concurrency', () => {
     expect(maxInFlight).toBeGreaterThan(1);
   });
 });
+
+describe('per-tool options are checked at registration', () => {
+  const strict: Gate = {
+    name: 'budget',
+    stage: 'budget',
+    check: () => ({ outcome: 'allow', reason: 'ok' }),
+    validateToolOptions: (options) => {
+      if (typeof (options as { cost?: unknown }).cost !== 'string') throw new Error('cost must be a decimal string');
+    },
+  };
+
+  it('refuses a tool whose options its gate rejects, naming the tool and the gate', () => {
+    const runner = new GatedToolRunner({ gates: [strict] });
+    expect(() => runner.register(echoTool('a', { gates: { budget: { cost: 2.5 } } }).tool)).toThrow(
+      'Tool "a" has invalid gates.budget options: cost must be a decimal string',
+    );
+    expect(() => runner.register(echoTool('b', { gates: { budget: { cost: '2.50' } } }).tool)).not.toThrow();
+    expect(() => runner.register(echoTool('c', { gates: { budget: false } }).tool)).not.toThrow();
+  });
+
+  it('checks tools already registered when the gate is added later', () => {
+    const runner = new GatedToolRunner({ tools: [echoTool('a', { gates: { budget: { cost: 1 } } }).tool] });
+    expect(() => runner.use(strict)).toThrow(/Tool "a" has invalid gates.budget options/);
+    expect(runner.tools()).toHaveLength(1);
+  });
+});
+
+describe('settling', () => {
+  it('lets a reservation add a warning without failing', async () => {
+    const gate: Gate = {
+      name: 'budget',
+      stage: 'budget',
+      check: () => ({
+        outcome: 'allow',
+        reason: 'ok',
+        reservation: { commit: (info) => info.warn('actual cost above the estimate; charged'), release: () => {} },
+      }),
+    };
+    const r = await new GatedToolRunner({ tools: [echoTool().tool], gates: [gate] }).call('pay', ok);
+    expect(r.status).toBe('executed');
+    expect(r.warnings).toEqual(['actual cost above the estimate; charged']);
+  });
+});

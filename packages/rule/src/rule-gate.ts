@@ -89,9 +89,22 @@ export class RuleGate implements Gate {
   }
 
   /**
+   * Called by the runner when a tool is registered: malformed {@link RuleToolOptions} fail at start-up.
+   * @throws {RuleLoadError} naming the JSON Pointer of the first problem
+   */
+  validateToolOptions(options: unknown, tool: string): void {
+    const config = this.toolConfig(options);
+    if (config instanceof RuleIssue) {
+      throw new RuleLoadError([{ path: config.path, message: config.message }], {
+        file: `tool "${tool}" gates.${this.name}`,
+      });
+    }
+  }
+
+  /**
    * Decides on one call.
-   * @param options the tool's {@link RuleToolOptions} (its `gates[<gate name>]` entry), checked on first use;
-   *   malformed ones block with `invalid_rule_options`
+   * @param options the tool's {@link RuleToolOptions} (its `gates[<gate name>]` entry), checked at registration
+   *   by {@link validateToolOptions}; options that reach `check` malformed anyway block with `invalid_rule_options`
    */
   check(ctx: GateContext, options?: unknown): GateVerdict {
     const tool = this.toolConfig(options);

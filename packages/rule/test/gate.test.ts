@@ -1,7 +1,7 @@
 import type { Gate, GateDecision, GateResult } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
 import { loadRules, type RuleDecisionData, RuleGate, type RuleJson, type WhenRule } from '../src/index.js';
-import { runnerWith } from './support.js';
+import { gateContext, runnerWith } from './support.js';
 
 function ruleDecision(result: GateResult): GateDecision & { data: RuleDecisionData } {
   const decision = result.decisions.find((d) => d.gate === 'rule');
@@ -199,17 +199,21 @@ describe('per-tool options', () => {
     expect((await runner.check('send_money', { to: 'x@external.com' })).status).toBe('allowed');
   });
 
-  it('malformed tool options block the call (fail closed) with invalid_rule_options', async () => {
-    const runner = runnerWith([new RuleGate({ rules: gateRules })], {
-      send_email: {
-        rule: { rules: [{ id: 'no-huge', effect: 'block', reason: 'dup', message: 'm', when: () => true }] },
-      },
-      send_money: { rule: { requiredScopes: 'payments' } },
-    });
-    const dup = await runner.call('send_email', {});
-    expect(dup).toMatchObject({ status: 'blocked', reason: 'invalid_rule_options' });
-    expect(ruleDecision(dup).data).toEqual({ error: '/rules/0/id: duplicate rule id "no-huge"' });
-    expect((await runner.call('send_money', {})).reason).toBe('invalid_rule_options');
+  it('malformed tool options are refused when the tool is registered, naming the tool and the path', () => {
+    const dupRule = { rules: [{ id: 'no-huge', effect: 'block', reason: 'dup', message: 'm', when: () => true }] };
+    expect(() => runnerWith([new RuleGate({ rules: gateRules })], { send_email: { rule: dupRule } })).toThrow(
+      /Tool "send_email" has invalid gates.rule options: Invalid rules at tool "send_email" gates.rule#\/rules\/0\/id: duplicate rule id "no-huge"/,
+    );
+    expect(() =>
+      runnerWith([new RuleGate({ rules: gateRules })], { send_money: { rule: { requiredScopes: 'payments' } } }),
+    ).toThrow(/\/requiredScopes/);
+  });
+
+  it('malformed options that reach check anyway block the call (fail closed) with invalid_rule_options', () => {
+    const gate = new RuleGate({ rules: gateRules });
+    const verdict = gate.check(gateContext('send_money', {}), { requiredScopes: 'payments' });
+    expect(verdict).toMatchObject({ outcome: 'block', reason: 'invalid_rule_options' });
+    expect(verdict.data).toEqual({ error: '/requiredScopes: must be an array of non-empty scope names' });
   });
 
   it('`gates: { rule: false }` skips the gate for a tool', async () => {
