@@ -73,7 +73,7 @@ export function bankPolicy(options: BankPolicyOptions): BankPolicy {
         max: dailyLimit,
         windowMs: DAY_MS,
         key: (ctx) => ctx.actor ?? 'anonymous',
-        label: 'The daily transfer limit',
+        label: 'Daily transfer limit',
       },
     ],
     cost: (args) => args.amount,
