@@ -190,6 +190,15 @@ describe('tollgate replay errors', () => {
     expect(stderr).toContain('Tool "read_file" has an invalid parameters schema');
   });
 
+  it('reports gates() returning something other than gates', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const file = join(dir, 'odd-gates.mjs');
+    await writeFile(file, 'export default { tools: [], gates: () => ({ rules: [] }) };\n');
+    const { code, stderr } = await runCli(['replay', episodes, '--policy', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('gates() must return an array of gates or { gates, tools }');
+  });
+
   it('refuses input whose format cannot be told', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
     const file = join(dir, 'odd.jsonl');

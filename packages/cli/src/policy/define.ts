@@ -1,4 +1,4 @@
-import type { CallContext, Gate } from '@tollgate/core';
+import type { CallContext, Gate, ToolDefinition } from '@tollgate/core';
 import type { ToolSpec } from '../tools/normalize.js';
 import type { TraceCall, TraceEpisode } from '../trace/format.js';
 
@@ -19,7 +19,7 @@ export interface ReplayPolicy {
   /** The tools' schemas in any {@link ToolSpec} format; a call to a tool not listed is blocked as `unknown_tool`. */
   tools: readonly ToolSpec[];
   /** Makes fresh gates; called once per {@link scope} (so once per episode with `'episode'`). */
-  gates: () => readonly Gate[] | Promise<readonly Gate[]>;
+  gates: () => PolicyGates | Promise<PolicyGates>;
   /** Per-tool gate options: tool name → gate name → that gate's options for the tool (`false` skips the gate). */
   toolOptions?: Record<string, Record<string, unknown>>;
   /** The call context for an episode's calls (default: the episode's own `context`). */
@@ -32,6 +32,15 @@ export interface ReplayPolicy {
   /** Where gate state lives (default `'replay'`). */
   scope?: PolicyScope;
 }
+
+/** Gates for one tool only, and its gate options: the `use` and `gates` of its {@link ToolDefinition}. */
+export type ToolGates = Pick<ToolDefinition, 'use' | 'gates'>;
+
+/**
+ * What a policy's `gates()` returns: the gates for every tool, or those and per-tool parts (a budget that only
+ * payments carry, a tool's own rules). Per-tool `gates` options are merged over the policy's `toolOptions`.
+ */
+export type PolicyGates = readonly Gate[] | { gates: readonly Gate[]; tools?: Record<string, ToolGates> };
 
 /** Several policies and which one an episode gets (e.g. by AgentDojo suite). */
 export interface PolicyRouter {

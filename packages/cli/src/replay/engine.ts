@@ -2,12 +2,14 @@ import {
   type CallContext,
   type Clock,
   createAjv,
+  type Gate,
   GatedToolRunner,
   type GateResult,
   type GateStatus,
   type ToolDefinition,
 } from '@tollgate/core';
 import { CliError, errorText } from '../io.js';
+import type { PolicyGates, ToolGates } from '../policy/define.js';
 import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
 import { type TraceCall, type TraceEpisode, timeOf } from '../trace/format.js';
 
@@ -129,11 +131,16 @@ export class ReplayEngine {
     const existing = this.shared.get(key);
     if (existing) return existing;
     try {
+      const made = await policy.gates();
+      const { gates, tools = {} } = Array.isArray(made)
+        ? { gates: made }
+        : (made as Exclude<PolicyGates, readonly Gate[]>);
+      if (!Array.isArray(gates)) throw new TypeError('gates() must return an array of gates or { gates, tools }');
       const runner = new GatedToolRunner({
         ajv: this.ajv,
         clock: this.clock,
-        gates: await policy.gates(),
-        tools: this.toolsFor(key, policy),
+        gates,
+        tools: this.toolsFor(key, policy).map((tool) => withToolGates(tool, tools[tool.name])),
       });
       if (policy.scope === 'replay') this.shared.set(key, runner);
       return runner;
@@ -170,6 +177,14 @@ export class ReplayEngine {
 /** The error a recorded call failed with, thrown again by the replay handler. */
 export class RecordedToolError extends Error {
   override readonly name = 'RecordedToolError';
+}
+
+/** A tool with the per-tool parts `gates()` made for this runner; the schema object stays the same one. */
+function withToolGates(tool: ToolDefinition, parts: ToolGates | undefined): ToolDefinition {
+  if (!parts) return tool;
+  const merged: ToolDefinition = { ...tool, gates: { ...tool.gates, ...parts.gates } };
+  if (parts.use) merged.use = parts.use;
+  return merged;
 }
 
 function outcomeOf(result: GateResult): CallOutcome {
