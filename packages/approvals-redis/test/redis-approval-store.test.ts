@@ -175,7 +175,7 @@ describe.skipIf(!redis)('RedisApprovalStore', () => {
     const now = T0 + 200;
     expect((await store.listPending(now)).map((r) => r.id)).toEqual(['p0', 'p3', 'p4', 'p5', 'p6']);
     expect((await store.listPending(now, 2)).map((r) => r.id)).toEqual(['p0', 'p3']);
-    expect(await redis!.zrange(store.pendingKey, 0, -1)).toEqual(['p0', 'p3', 'p4', 'p5', 'p6']);
+    expect(await redis!.zrange(store.pendingKey, '0', '-1')).toEqual(['p0', 'p3', 'p4', 'p5', 'p6']);
   });
 
   it('refuses a second record with the same id', async () => {

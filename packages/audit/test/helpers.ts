@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Gate, GatedToolRunner, type ToolDefinition } from '@tollgate/core';
 import { afterEach } from 'vitest';
-import { AuditGate, type AuditGateOptions, type AuditSink } from '../src/index.js';
+import { type AuditEntry, AuditGate, type AuditGateOptions, type AuditSink } from '../src/index.js';
 
 const dirs: string[] = [];
 

@@ -34,9 +34,9 @@ describe('TslogSink', () => {
     const previous = process.env.NODE_ENV;
     try {
       process.env.NODE_ENV = 'production';
-      expect((new TslogSink().logger as { settings: { type: string } }).settings.type).toBe('json');
+      expect((new TslogSink().logger as unknown as { settings: { type: string } }).settings.type).toBe('json');
       process.env.NODE_ENV = 'development';
-      expect((new TslogSink().logger as { settings: { type: string } }).settings.type).toBe('pretty');
+      expect((new TslogSink().logger as unknown as { settings: { type: string } }).settings.type).toBe('pretty');
     } finally {
       process.env.NODE_ENV = previous;
     }
