@@ -190,6 +190,11 @@ export class BudgetGate implements Gate {
     };
   }
 
+  /** Called by the runner at `register()`: malformed {@link BudgetToolOptions} throw `TypeError` at start-up. */
+  validateToolOptions(options: unknown): void {
+    this.planFor(options);
+  }
+
   private planFor(options: unknown): Plan {
     if (options === undefined || options === null || options === true) return this.plan;
     if (typeof options !== 'object') {

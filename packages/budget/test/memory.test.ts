@@ -1,3 +1,4 @@
+import { GatedToolRunner } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
 import { BudgetGate, type BudgetStore, MemoryBudgetStore } from '../src/index.js';
 import { budgetGateSuite } from './gate-suite.js';
@@ -78,5 +79,22 @@ describe('BudgetGate when its store fails', () => {
       reason: 'store_unavailable_fail_open',
       error: { message: 'connection refused' },
     });
+  });
+});
+
+describe('per-tool options at registration', () => {
+  it('refuses a malformed cost when the tool is registered', () => {
+    const gate = new BudgetGate({ budgets: [{ max: '10.00' }], cost: '1.00' });
+    const runner = new GatedToolRunner({ gates: [gate] });
+    const tool = (cost: unknown) => ({
+      name: `t${String(cost)}`,
+      parameters: { type: 'object' },
+      handler: () => 1,
+      gates: { budget: { cost } },
+    });
+    expect(() => runner.register(tool('abc'))).toThrow(
+      /Tool "tabc" has invalid gates.budget options: Invalid budget cost/,
+    );
+    expect(() => runner.register(tool('2.50'))).not.toThrow();
   });
 });

@@ -232,6 +232,11 @@ export class RateGate implements Gate {
     return { limit, primary: this.store.limiter(spec), insurance: this.store.insurance?.(spec) };
   }
 
+  /** Called by the runner at `register()`: malformed {@link RateToolOptions} throw `TypeError` at start-up. */
+  validateToolOptions(options: unknown, tool: string): void {
+    this.boundsFor(tool, this.toolOptions(tool, options));
+  }
+
   private toolOptions(tool: string, options: unknown): RateToolOptions {
     if (options === undefined || options === null || options === true) return {};
     if (typeof options !== 'object') {

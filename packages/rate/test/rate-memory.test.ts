@@ -1,3 +1,4 @@
+import { GatedToolRunner } from '@tollgate/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRateStore, RateGate, RateReason, rateKey } from '../src/index.js';
@@ -109,12 +110,11 @@ describe('RateGate windows (memory, Date faked for rate-limiter-flexible)', () =
     expect(await store.consumed('rate:all')).toBe(8);
   });
 
-  it('bad tool options become gate_error; bad gate options throw at construction', async () => {
+  it('bad tool options throw at registration; bad gate options throw at construction', async () => {
     const { tool } = countingTool('x', { gates: { rate: { costs: 2 } } });
-    const runner = runnerWith([new RateGate({ limits: { points: 1, durationMs: 1000 } })], [tool]);
-    const result = await runner.call('x', {});
-    expect(result.reason).toBe('gate_error');
-    expect(result.decisions.at(-1)?.error?.message).toContain('unknown option(s): costs');
+    expect(() => runnerWith([new RateGate({ limits: { points: 1, durationMs: 1000 } })], [tool])).toThrow(
+      /unknown option\(s\): costs/,
+    );
     expect(() => new RateGate({ limits: { points: 0, durationMs: 1000 } })).toThrow(/points/);
     expect(() => new RateGate({ limits: [] })).toThrow(/at least one/);
     expect(() => new RateGate({ limits: { points: 1, durationMs: 1000 }, cost: 1.5 })).toThrow(/cost/);
@@ -215,5 +215,25 @@ describe('RateGate windows (memory, Date faked for rate-limiter-flexible)', () =
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('per-tool options at registration', () => {
+  it('refuses unknown keys and bad limits when the tool is registered', () => {
+    const gate = new RateGate({ limits: [{ points: 5, durationMs: 60_000 }] });
+    const runner = new GatedToolRunner({ gates: [gate] });
+    const tool = (name: string, rate: unknown) => ({
+      name,
+      parameters: { type: 'object' },
+      handler: () => 1,
+      gates: { rate },
+    });
+    expect(() => runner.register(tool('a', { costs: 2 }))).toThrow(
+      /Tool "a" has invalid gates.rate options: .*unknown option\(s\): costs/,
+    );
+    expect(() => runner.register(tool('b', { limits: [{ points: -1, durationMs: 1000 }] }))).toThrow(
+      /Tool "b" has invalid gates.rate options/,
+    );
+    expect(() => runner.register(tool('c', { cost: 2 }))).not.toThrow();
   });
 });
