@@ -1,1 +1,4 @@
-export {};
+export * from './ops-desk.js';
+export * from './policy.js';
+export * from './report.js';
+export * from './scripted-model.js';
