@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CallDecision, ReplaySummary } from '../src/index.js';
+import { type CallDecision, main, type ReplaySummary } from '../src/index.js';
 import { fixture, runCli } from './helpers.js';
 
 const policy = fixture('policy.ts');
@@ -150,7 +150,32 @@ describe('tollgate replay on other formats', () => {
   });
 });
 
+describe('tollgate replay progress', () => {
+  it('draws a progress bar on a terminal for long input, and nothing when piped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const file = join(dir, 'long.jsonl');
+    const line = (i: number) =>
+      JSON.stringify({ id: `ep-${i}`, calls: [{ id: `c${i}`, tool: 'get_balance', arguments: {} }] });
+    await writeFile(file, Array.from({ length: 60 }, (_, i) => line(i)).join('\n'));
+    let tty = '';
+    const code = await main(['replay', file, '--policy', policy], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (tty += s), isTTY: true, columns: 100 },
+    });
+    expect(code).toBe(0);
+    expect(tty).toContain('60/60 episodes');
+    const piped = await runCli(['replay', file, '--policy', policy]);
+    expect(piped.stderr).toBe('');
+  });
+});
+
 describe('tollgate replay errors', () => {
+  it('refuses --transcripts with a format other than AgentDojo', async () => {
+    const { code, stderr } = await runCli(['replay', fixture('tollgate.jsonl'), '--policy', policy, '-t', transcripts]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--transcripts goes with AgentDojo episodes');
+  });
+
   it('names a missing input file (exit 2)', async () => {
     const { code, stderr } = await runCli(['replay', 'nope.jsonl', '--policy', policy], { cwd: '/tmp' });
     expect(code).toBe(2);

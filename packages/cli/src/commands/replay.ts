@@ -60,6 +60,9 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
       `Cannot tell the format of ${input}: no line is an episode; pass --format (${TRACE_FORMATS.join(', ')})`,
     );
   }
+  if (options.transcripts && detected !== 'agentdojo') {
+    throw new CliError(`--transcripts goes with AgentDojo episodes; ${input} is in the ${detected} format`);
+  }
   const summary = new SummaryBuilder(options.policy, detected, options.groupBy);
   let transcripts: TranscriptIndex | undefined;
   if (options.transcripts) {

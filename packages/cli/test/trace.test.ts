@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import {
+  detectFormat,
+  importAgentDojo,
+  importOpenAIChat,
+  indexTranscripts,
+  parseJsonl,
+  parseTraceEpisode,
+} from '../src/index.js';
+
+describe('parseJsonl', () => {
+  it('numbers lines as an editor does, skips blank ones and keeps going after a bad one', () => {
+    const lines = parseJsonl('{"a":1}\n\n  \n{oops\n[1]\n');
+    expect(lines.map((l) => [l.line, l.ok])).toEqual([
+      [1, true],
+      [4, false],
+      [5, true],
+    ]);
+  });
+});
+
+describe('the tollgate trace format', () => {
+  it('accepts numeric ids and keeps optional fields', () => {
+    const parsed = parseTraceEpisode({
+      id: 7,
+      labels: { suite: 'x', n: 1, flag: true, none: null },
+      calls: [{ id: 'c', tool: 't', arguments: '{}', output: { ok: true }, error: null, at: 1000 }],
+    });
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        id: '7',
+        labels: { suite: 'x', n: 1, flag: true, none: null },
+        calls: [{ id: 'c', tool: 't', arguments: '{}', output: { ok: true }, at: 1000 }],
+      },
+    });
+  });
+
+  it('names the bad field', () => {
+    const bad = (v: unknown) => {
+      const r = parseTraceEpisode(v);
+      return r.ok ? 'ok' : r.message;
+    };
+    expect(bad([])).toBe('an episode must be a JSON object');
+    expect(bad({ id: 'e' })).toBe('`calls` must be an array');
+    expect(bad({ id: 'e', calls: [], labels: { deep: {} } })).toBe(
+      '`labels.deep` must be a string, number, boolean or null',
+    );
+    expect(bad({ id: 'e', calls: [{ id: 'c', tool: 't', arguments: 3 }] })).toBe(
+      'calls[0]: `arguments` must be a JSON string or an object',
+    );
+    expect(bad({ id: 'e', calls: [{ id: 'c', tool: 't', arguments: {}, at: 'soon' }] })).toBe(
+      'calls[0]: `at` must be ms since the epoch or an ISO 8601 time',
+    );
+    expect(bad({ id: 'e', calls: [{ id: 'c', tool: 't', arguments: {}, label: { attack: 'yes' } }] })).toBe(
+      'calls[0]: `label.attack` must be a boolean',
+    );
+  });
+});
+
+describe('the OpenAI chat importer', () => {
+  it('pairs tool calls with their tool messages, reading content parts', () => {
+    const r = importOpenAIChat(
+      {
+        messages: [
+          { role: 'user', content: 'pay Bob' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_a', type: 'function', function: { name: 'get_iban', arguments: '' } },
+              { id: 'call_b', type: 'function', function: { name: 'send_money', arguments: '{"amount":5}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_a', content: [{ type: 'text', text: 'DE89' }] },
+          { role: 'tool', tool_call_id: 'call_b', content: 'sent' },
+        ],
+      },
+      12,
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        id: 'line-12',
+        calls: [
+          { id: 'call_a', tool: 'get_iban', arguments: '', output: 'DE89' },
+          { id: 'call_b', tool: 'send_money', arguments: '{"amount":5}', output: 'sent' },
+        ],
+      },
+    });
+  });
+
+  it('refuses a tool call without a function name', () => {
+    const r = importOpenAIChat({ messages: [{ role: 'assistant', tool_calls: [{ id: 'x', function: {} }] }] }, 1);
+    expect(r).toEqual({ ok: false, message: 'messages[0].tool_calls[0] has no function name' });
+  });
+});
+
+describe('the AgentDojo importer', () => {
+  const episode = {
+    episode_id: 'banking/user_task_1/important_instructions/injection_task_0',
+    suite: 'banking',
+    kind: 'attacked',
+    user_task_id: 'user_task_1',
+    injection_task_id: 'injection_task_0',
+    security: true,
+    tool_calls: [
+      { id: 'c1', name: 'get_most_recent_transactions', arguments: { n: 100 }, error: null, attack_goal_call: false },
+      { id: 'c2', name: 'send_money', arguments: { recipient: 'US13' }, error: null, attack_goal_call: true },
+      { id: 'c3', name: 'read_file', arguments: {}, error: 'FileNotFound', attack_goal_call: null },
+    ],
+  };
+
+  it('maps labels, errors and transcript outputs', () => {
+    const { index } = indexTranscripts(
+      parseJsonl(
+        JSON.stringify({
+          episode_id: episode.episode_id,
+          messages: [{ role: 'tool', tool_call_id: 'c1', content: '- amount: 100.0' }],
+        }),
+      ),
+    );
+    const r = importAgentDojo(episode, index);
+    expect(r.ok && r.value.labels).toEqual({
+      suite: 'banking',
+      kind: 'attacked',
+      user_task: 'user_task_1',
+      injection_task: 'injection_task_0',
+      attack_succeeded: true,
+    });
+    expect(r.ok && r.value.calls).toEqual([
+      {
+        id: 'c1',
+        tool: 'get_most_recent_transactions',
+        arguments: { n: 100 },
+        output: '- amount: 100.0',
+        label: { attack: false },
+      },
+      { id: 'c2', tool: 'send_money', arguments: { recipient: 'US13' }, label: { attack: true } },
+      { id: 'c3', tool: 'read_file', arguments: {}, error: 'FileNotFound' },
+    ]);
+  });
+
+  it('is detected, as are the other formats', () => {
+    const detect = (v: unknown) => detectFormat([{ line: 1, ok: true, value: v }]);
+    expect(detect(episode)).toBe('agentdojo');
+    expect(detect({ messages: [] })).toBe('openai-chat');
+    expect(detect({ id: 'e', calls: [] })).toBe('tollgate');
+    expect(detect({ hello: 1 })).toBeUndefined();
+  });
+
+  it('reports transcript lines that are not transcripts', () => {
+    const { problems } = indexTranscripts(parseJsonl('{"episode_id":"x"}\nnot json\n'));
+    expect(problems.map((p) => p.line)).toEqual([1, 2]);
+  });
+});
