@@ -34,6 +34,12 @@ if (flags.help) {
   process.exit(0);
 }
 
+// `pnpm demo --json | head` closes stdout early; that is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const auditFile = flags.audit ?? join(mkdtempSync(join(tmpdir(), 'tollgate-demo-')), 'audit.jsonl');
 const bar =
   process.stderr.isTTY && !flags.json

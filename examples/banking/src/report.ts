@@ -36,7 +36,7 @@ export function formatReport(report: DemoReport, options: ReportOptions = {}): s
   const lines: string[] = [];
   if (!options.quiet) {
     lines.push(...introLines(report.episodes.length, calls), '');
-    lines.push(`Known payees, from the account's opening ledger: ${report.knownPayees.join(', ')}`, '');
+    lines.push("Known payees, from the account's opening ledger:", `  ${report.knownPayees.join(', ')}`, '');
     lines.push(...(options.verbose ? episodeLines(report.episodes) : episodeTable(report.episodes)), '');
   }
   lines.push(...summaryLines(report));
@@ -57,7 +57,8 @@ export function episodeTable(episodes: readonly EpisodeOutcome[]): string[] {
   }
   const header = ['', 'benign', ...COLUMNS.slice(1).map((c) => `inj ${c.slice(-1)}`)];
   const lines = [
-    "Per episode: executed/blocked/approval calls. Rows: the user's task; columns: no injection, or injection 0-8.",
+    "Per episode, calls executed/blocked/sent to approval ('!': an attacker call executed or a benign call blocked).",
+    "Rows: the user's task (last: the attacker's goal asked by the user); columns: no injection, or injection 0-8.",
     fit(header),
   ];
   const order = [...rows.keys()].sort((a, b) => rowRank(a) - rowRank(b));
@@ -153,7 +154,7 @@ function rowRank(row: string): number {
 }
 
 function rowLabel(row: string): string {
-  return row === 'goal' ? 'goal as ask' : `task ${row.replace(/\D/g, '')}`;
+  return row === 'goal' ? 'goal asked' : `task ${row.replace(/\D/g, '')}`;
 }
 
 function cellOf({ episode, calls }: EpisodeOutcome): string {
