@@ -39,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--deny-all', 'stand-in reviewer: deny every approval')
     .option('--step <ms>', 'replay clock step between calls that carry no time', '1000')
     .option('-g, --group-by <label>', 'break the summary down by an episode label (e.g. suite, kind)')
+    .option('--audit <file>', 'also record every call in a hash-chained JSONL audit file')
     .action(async (episodes: string, options) => {
       const { replayCommand } = await import('./commands/replay.js');
       code = await replayCommand(episodes, options, io);

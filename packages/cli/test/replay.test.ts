@@ -101,6 +101,26 @@ describe('tollgate replay on AgentDojo episodes', () => {
   });
 });
 
+describe('tollgate replay --audit', () => {
+  it('records every call in a new audit file that audit verify accepts, and never overwrites one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const audit = join(dir, 'replay-audit.jsonl');
+    const first = await runCli(['replay', episodes, '--policy', policy, '--audit', audit]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`Audit: 8 records written to ${audit}`);
+    const records = (await readFile(audit, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const verified = await runCli(['audit', 'verify', audit]);
+    expect(verified.code).toBe(0);
+    const again = await runCli(['replay', episodes, '--policy', policy, '--audit', audit]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists; replay writes a new audit file');
+  });
+});
+
 describe('tollgate replay on other formats', () => {
   it('reads OpenAI chat transcripts: same decisions, no labels', async () => {
     const { code, summary } = await replayJson([fixture('agentdojo/openai-chat.jsonl')]);

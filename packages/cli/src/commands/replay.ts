@@ -1,8 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readInput } from '../files.js';
-import { CliError, type CliIo, ExitCode } from '../io.js';
+import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
 import { loadPolicy } from '../policy/load.js';
 import { startProgress } from '../progress.js';
 import { ReplayEngine } from '../replay/engine.js';
@@ -34,6 +35,8 @@ export interface ReplayCommandOptions {
   step?: string;
   /** Episode label to break the summary down by. */
   groupBy?: string;
+  /** Hash-chained JSONL audit file recording every replayed call (appended to when it exists). */
+  audit?: string;
 }
 
 /**
@@ -70,7 +73,9 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     transcripts = indexed.index;
     for (const p of indexed.problems) if (!p.ok) summary.skip(p.line, `in ${options.transcripts}: ${p.message}`);
   }
+  const audit = options.audit ? await openAudit(resolve(cwd, options.audit)) : undefined;
   const engine = new ReplayEngine(loaded, {
+    ...(audit ? { extraGates: [audit.gate] } : {}),
     ...(options.approveAll ? { reviewer: 'approve' as const } : {}),
     ...(options.denyAll ? { reviewer: 'deny' as const } : {}),
     ...(stepMs !== undefined ? { stepMs } : {}),
@@ -110,8 +115,16 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     progress.stop();
     if (out) await closeOut(out);
   }
+  const audited = audit ? await audit.write() : 0;
   const result = summary.result(performance.now() - started);
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
+  if (audit) {
+    const { failures, lastError } = audit.gate.stats();
+    io.stderr.write(
+      `Audit: ${audited} records written to ${options.audit}${failures ? `; ${failures} failed (${lastError})` : ''}; ` +
+        `check them with: tollgate audit verify ${options.audit}\n`,
+    );
+  }
   if (interrupted) {
     io.stderr.write(`tollgate: interrupted; the summary covers the first ${result.episodes} episodes\n`);
     return ExitCode.interrupted;
@@ -129,4 +142,33 @@ function openOut(file: string): Promise<WriteStream> {
 
 function closeOut(stream: WriteStream): Promise<void> {
   return new Promise((done, fail) => stream.end((err?: Error | null) => (err ? fail(err) : done())));
+}
+
+/**
+ * An audit gate for the whole replay, named apart from any audit gate of the policy. Records are chained in
+ * memory and written in one go at the end: the runner waits for each call's record, and a file append per call
+ * would dominate the replay's time. The file must not exist yet, so an audit trail is never overwritten.
+ */
+async function openAudit(file: string) {
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    throw new CliError(`Audit file ${file} exists; replay writes a new audit file, so name one that does not`);
+  }
+  const { AuditGate, MemorySink } = await import('@tollgate/audit');
+  const sink = new MemorySink();
+  return {
+    gate: new AuditGate({ name: 'replay-audit', sink }),
+    async write(): Promise<number> {
+      await sink.close();
+      const lines = sink.lines();
+      await writeFile(file, lines.map((l) => `${l}\n`).join(''), { flag: 'wx', mode: 0o600 }).catch((err) => {
+        throw new CliError(`Cannot write audit file ${file}: ${errorText(err)}`);
+      });
+      return lines.length;
+    },
+  };
 }

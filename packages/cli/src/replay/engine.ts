@@ -49,6 +49,8 @@ export interface ReplayEngineOptions {
   stepMs?: number;
   /** Where the replay clock starts (ms since the epoch, default 2024-01-01T00:00:00Z). */
   startAt?: number;
+  /** Gates added to every runner after the policy's own, e.g. an audit gate recording the whole replay. */
+  extraGates?: readonly Gate[];
 }
 
 /** An episode's decisions, or why it could not be replayed. */
@@ -139,7 +141,7 @@ export class ReplayEngine {
       const runner = new GatedToolRunner({
         ajv: this.ajv,
         clock: this.clock,
-        gates,
+        gates: [...gates, ...(this.options.extraGates ?? [])],
         tools: this.toolsFor(key, policy).map((tool) => withToolGates(tool, tools[tool.name])),
       });
       if (policy.scope === 'replay') this.shared.set(key, runner);
