@@ -189,6 +189,19 @@ describe('tollgate replay progress', () => {
   });
 });
 
+describe('tollgate replay interrupted', () => {
+  it('stops at its signal, prints what it replayed and exits 130', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { code, stdout, stderr } = await runCli(['replay', episodes, '--policy', policy], {
+      signal: controller.signal,
+    });
+    expect(code).toBe(130);
+    expect(stdout).toContain('Replayed 0 episodes, 0 tool calls');
+    expect(stderr).toContain('interrupted; the summary covers the first 0 episodes');
+  });
+});
+
 describe('tollgate replay errors', () => {
   it('refuses --transcripts with a format other than AgentDojo', async () => {
     const { code, stderr } = await runCli(['replay', fixture('tollgate.jsonl'), '--policy', policy, '-t', transcripts]);

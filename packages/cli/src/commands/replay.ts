@@ -10,7 +10,7 @@ import { ReplayEngine } from '../replay/engine.js';
 import { renderSummary } from '../replay/render.js';
 import { SummaryBuilder } from '../replay/summary.js';
 import { indexTranscripts, type TranscriptIndex } from '../trace/agentdojo.js';
-import { parseJsonl } from '../trace/jsonl.js';
+import { type JsonlLine, parseJsonl } from '../trace/jsonl.js';
 import { detectFormat, importEpisode, TRACE_FORMATS, type TraceFormat } from '../trace/read.js';
 
 const YIELD_EVERY = 32;
@@ -93,23 +93,7 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
         break;
       }
       progress.tick();
-      if (!line.ok) {
-        summary.skip(line.line, line.message);
-        continue;
-      }
-      const episode = importEpisode(detected, line.value, line.line, transcripts);
-      if (!episode.ok) {
-        summary.skip(line.line, episode.message);
-        continue;
-      }
-      const replayed = await engine.episode(episode.value);
-      if (!replayed.ok) {
-        summary.skip(line.line, replayed.message);
-        continue;
-      }
-      const group = options.groupBy ? episode.value.labels?.[options.groupBy] : undefined;
-      summary.addEpisode(replayed.decisions, group === undefined || group === null ? undefined : String(group));
-      if (out && replayed.decisions.length) out.write(replayed.decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));
+      await replayLine(line, { format: detected, transcripts, engine, summary, out, groupBy: options.groupBy });
     }
   } finally {
     progress.stop();
@@ -130,6 +114,30 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     return ExitCode.interrupted;
   }
   return result.skipped.length > 0 ? ExitCode.skippedLines : ExitCode.ok;
+}
+
+/** What replaying one line needs. */
+interface LineRun {
+  format: TraceFormat;
+  transcripts: TranscriptIndex | undefined;
+  engine: ReplayEngine;
+  summary: SummaryBuilder;
+  out: WriteStream | undefined;
+  groupBy: string | undefined;
+}
+
+/** Replays one input line into the summary and `--out`; a line that cannot be replayed is counted as skipped. */
+async function replayLine(line: JsonlLine, run: LineRun): Promise<void> {
+  if (!line.ok) return run.summary.skip(line.line, line.message);
+  const episode = importEpisode(run.format, line.value, line.line, run.transcripts);
+  if (!episode.ok) return run.summary.skip(line.line, episode.message);
+  const replayed = await run.engine.episode(episode.value);
+  if (!replayed.ok) return run.summary.skip(line.line, replayed.message);
+  const group = run.groupBy ? episode.value.labels?.[run.groupBy] : undefined;
+  run.summary.addEpisode(replayed.decisions, group === undefined || group === null ? undefined : String(group));
+  if (run.out && replayed.decisions.length) {
+    run.out.write(replayed.decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));
+  }
 }
 
 function openOut(file: string): Promise<WriteStream> {
