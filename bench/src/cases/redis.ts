@@ -1,0 +1,128 @@
+// The Redis-backed pipeline: rate, budget and approvals on Redis, next to a PING round trip of the same run.
+import { randomUUID } from 'node:crypto';
+import { RedisApprovalStore } from '@tollgate/approvals-redis';
+import { RedisBudgetStore } from '@tollgate/budget';
+import type { GatedToolRunner } from '@tollgate/core';
+import { RedisRateStore } from '@tollgate/rate';
+import { deletePrefix } from '@tollgate/test-utils';
+import { Redis, type RedisOptions } from 'ioredis';
+import { ARGS, budgetGate, CONTEXT, paymentRunner, rateGate, ruleGate } from '../fixtures.js';
+import { type Figure, type MeasureOptions, measure } from '../measure.js';
+import { countRoundTrips, type RoundTripCounter } from '../redis-count.js';
+import { callCase, expectExecuted } from './overhead.js';
+
+/** Round trips one kind of call makes, counted over `calls` calls after warm-up. */
+export interface RoundTripFigure {
+  id: string;
+  label: string;
+  calls: number;
+  perCall: number;
+  /** Commands per call, by name. */
+  commands: Record<string, number>;
+}
+
+/** What the Redis section measured. */
+export interface RedisResult {
+  url: string;
+  ping: Figure;
+  figures: Figure[];
+  roundTrips: RoundTripFigure[];
+}
+
+/** Fail-fast client options, as docs/rate.md and docs/budget.md recommend. */
+export function benchClient(url: string, extra: RedisOptions = {}): Redis {
+  const client = new Redis(url, {
+    ...extra,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+/** The Redis-backed runners of the benchmark, each on its own key prefix. */
+export function redisRunners(client: Redis, prefix: string) {
+  const rateStore = () => new RedisRateStore({ client, keyPrefix: `${prefix}rate:` });
+  const budgetStore = () => new RedisBudgetStore({ redis: client, prefix: `${prefix}budget:` });
+  const approvals = new RedisApprovalStore({ redis: client, prefix: `${prefix}approvals:` });
+  return {
+    rate: paymentRunner([rateGate({ store: rateStore() })]),
+    budget: paymentRunner([budgetGate({ store: budgetStore() })]),
+    approvalsOnly: paymentRunner([ruleGate()], { approvals }),
+    pipeline: paymentRunner([rateGate({ store: rateStore() }), budgetGate({ store: budgetStore() }), ruleGate()], {
+      approvals,
+    }),
+  };
+}
+
+/** Sends `calls` calls one at a time and returns the round trips each made. */
+async function countPerCall(
+  counter: RoundTripCounter,
+  id: string,
+  label: string,
+  calls: number,
+  one: (i: number) => Promise<unknown>,
+): Promise<RoundTripFigure> {
+  counter.reset();
+  for (let i = 0; i < calls; i++) await one(i);
+  const commands: Record<string, number> = {};
+  for (const [name, n] of counter.commands) commands[name] = n / calls;
+  return { id, label, calls, perCall: counter.roundTrips / calls, commands };
+}
+
+/** Measures PING, each Redis gate alone and the pipeline, and counts round trips per kind of call. */
+export async function redisCases(url: string, options: MeasureOptions): Promise<RedisResult> {
+  const client = benchClient(url);
+  await client.connect();
+  const prefix = `tollgate-bench:${randomUUID().slice(0, 8)}:`;
+  try {
+    const runners = redisRunners(client, prefix);
+    const [ping, ...figures] = await measure(
+      [
+        { id: 'redis.ping', label: 'Redis PING round trip (no tollgate)', fn: () => client.ping() },
+        callCase('redis.rate', 'validation + rate (Redis store)', runners.rate),
+        callCase('redis.budget', 'validation + budget (Redis store)', runners.budget),
+        callCase(
+          'redis.pipeline',
+          'Redis-backed pipeline (validation, rate + budget on Redis, rule, approvals on Redis)',
+          runners.pipeline,
+        ),
+      ],
+      options,
+    );
+    for (const f of figures) f.ratioToPing = f.medianUs / ping!.medianUs;
+
+    const counter = countRoundTrips(client);
+    const executed = (runner: GatedToolRunner) => async () =>
+      expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
+    const large = (i: number) =>
+      JSON.stringify({ recipient: 'DE89370400440532013000', amount: `6${i % 10}0.00`, currency: 'EUR' });
+    const pending: string[] = [];
+    const roundTrips = [
+      await countPerCall(counter, 'redis.rate', 'rate gate on Redis, executed call', 200, executed(runners.rate)),
+      await countPerCall(counter, 'redis.budget', 'budget gate on Redis, executed call', 200, executed(runners.budget)),
+      await countPerCall(counter, 'redis.pipeline', 'pipeline, executed call', 200, executed(runners.pipeline)),
+      await countPerCall(counter, 'redis.pipeline.approval', 'pipeline, call that needs approval', 50, async (i) => {
+        const r = await runners.pipeline.call('send_money', large(i), CONTEXT);
+        if (r.status !== 'approval_required' || !r.approval)
+          throw new Error(`expected approval_required, got ${r.status}`);
+        pending.push(r.approval.id);
+      }),
+      await countPerCall(counter, 'redis.approve', 'approve (human decision)', 50, async (i) => {
+        const a = await runners.pipeline.approve(pending[i]!, { by: 'bench' });
+        if (!a.ok) throw new Error(`approve failed: ${a.reason}`);
+      }),
+      await countPerCall(counter, 'redis.resume', 'resume the approved call (executes)', 50, async (i) =>
+        expectExecuted(await runners.pipeline.resume(pending[i]!)),
+      ),
+    ];
+    for (const f of figures) f.roundTrips = roundTrips.find((r) => r.id === f.id)?.perCall;
+    return { url, ping: ping!, figures, roundTrips };
+  } finally {
+    await deletePrefix(client, prefix).catch(() => undefined);
+    client.disconnect();
+  }
+}

@@ -1,0 +1,33 @@
+// The shape of bench/results/latest.json, shared by the run and the report.
+import type { RedisResult } from './cases/redis.js';
+import type { KeyScaling } from './cases/scaling.js';
+import type { ThroughputFigure } from './cases/throughput.js';
+import type { Machine } from './machine.js';
+import type { Figure, MeasureOptions } from './measure.js';
+
+/** A target from issue 8 and whether this run met it. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** Everything one `pnpm bench` run measured. */
+export interface BenchResults {
+  /** ISO date of the run. */
+  date: string;
+  /** The command that produced these results. */
+  command: string;
+  /** `source` (TypeScript through tsx) or `compiled` (tsc output in dist/). */
+  code: 'source' | 'compiled';
+  machine: Machine;
+  options: MeasureOptions;
+  overhead: { bare: Figure; figures: Figure[]; throttle: Figure[] };
+  /** The Redis section, or why it was skipped. */
+  redis: RedisResult | { skipped: string };
+  throughput: ThroughputFigure[];
+  scaling: { tools: Figure[]; gates: Figure[]; keys: KeyScaling[] };
+  targets: TargetCheck[];
+  /** Seconds the whole run took. */
+  durationSec: number;
+}
