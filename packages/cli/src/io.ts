@@ -1,5 +1,6 @@
 /** Where a command writes; `process.stdout`/`process.stderr` satisfy it, and so does a test's buffer. */
 export interface OutputStream {
+  /** Writes text; the return value is ignored. */
   write(chunk: string): unknown;
   /** True when a person is watching (a progress bar is drawn only then). */
   isTTY?: boolean;
@@ -9,7 +10,9 @@ export interface OutputStream {
 
 /** The streams and process facts a command uses, injected so `main` runs in-process in tests. */
 export interface CliIo {
+  /** Results: summaries, generated code, URLs. */
   stdout: OutputStream;
+  /** Errors, progress and notes. */
   stderr: OutputStream;
   /** Directory relative paths resolve against (default `process.cwd()`). */
   cwd?: string;

@@ -6,7 +6,9 @@ export const PROGRESS_MIN_ITEMS = 50;
 
 /** Advances a progress display by one item; `stop` clears it. */
 export interface Progress {
+  /** One more item done. */
   tick(): void;
+  /** Removes the display. */
   stop(): void;
 }
 

@@ -8,8 +8,11 @@ import type { PolicyRouter, PolicyScope, ReplayPolicy } from './define.js';
 
 /** A policy after loading: tools normalized, defaults filled in. */
 export interface ResolvedPolicy extends Omit<ReplayPolicy, 'tools' | 'name' | 'scope'> {
+  /** The policy's name, or its module's file name. */
   name: string;
+  /** Its tools in one shape. */
   tools: ToolSchema[];
+  /** Its scope (default `'replay'` filled in). */
   scope: PolicyScope;
 }
 
@@ -17,7 +20,9 @@ export interface ResolvedPolicy extends Omit<ReplayPolicy, 'tools' | 'name' | 's
 export interface LoadedPolicies {
   /** The module's resolved path. */
   file: string;
+  /** The policies by key (`default` for a module exporting one policy). */
   policies: Map<string, ResolvedPolicy>;
+  /** The key of an episode's policy. */
   route: (episode: TraceEpisode) => string | undefined;
 }
 

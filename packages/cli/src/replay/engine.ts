@@ -22,8 +22,11 @@ export interface CallDecision {
   episode: string;
   /** The policy key that judged it (`default` for a single policy). */
   policy: string;
+  /** The recorded tool call id. */
   callId: string;
+  /** Tool name as called. */
   tool: string;
+  /** First-pass outcome: what the gates decided. */
   outcome: CallOutcome;
   /** The runner's status (`executed`, `tool_error`, `blocked`, `approval_required`). */
   status: GateStatus;

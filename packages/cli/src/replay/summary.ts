@@ -7,12 +7,15 @@ export type Tally = Record<CallOutcome, number>;
 export interface SkippedLine {
   /** Line number in the input file, from 1. */
   line: number;
+  /** Why it was skipped. */
   message: string;
 }
 
 /** Calls split by their `label.attack`: labelled attack calls, and all the others (labelled benign or unlabelled). */
 export interface LabelTally {
+  /** Calls labelled `attack: true`. */
   attack: Tally;
+  /** Every other call. */
   other: Tally;
 }
 
@@ -22,7 +25,9 @@ export interface ReplaySummary {
   policy: string;
   /** The input format used. */
   format: string;
+  /** Episodes replayed (skipped lines not included). */
   episodes: number;
+  /** Tool calls replayed. */
   calls: number;
   /** Every call by outcome. */
   totals: Tally;
@@ -33,7 +38,16 @@ export interface ReplaySummary {
   /** By tool name. */
   byTool: Record<string, Tally>;
   /** Blocked and approval calls by gate and reason, most frequent first. */
-  byReason: { outcome: 'blocked' | 'approval'; gate: string; reason: string; calls: number }[];
+  byReason: {
+    /** `blocked` or `approval`. */
+    outcome: 'blocked' | 'approval';
+    /** Gate that decided (`validation`, `registry` for runner checks). */
+    gate: string;
+    /** Its stable reason code. */
+    reason: string;
+    /** How many calls. */
+    calls: number;
+  }[];
   /** Present when any call carries a `label`. */
   labels?: LabelTally;
   /** With `--group-by <label>`: the episode label's values, each with its calls by outcome and by call label. */

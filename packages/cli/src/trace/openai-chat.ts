@@ -2,7 +2,9 @@ import { type EpisodeLabels, fail, idOf, isObject, type Parsed, type TraceCall, 
 
 /** What a tool message recorded for a call: its content and, in AgentDojo's transcripts, its error. */
 export interface RecordedOutput {
+  /** The tool message's content (text parts joined). */
   output: unknown;
+  /** The recorded error, when the tool failed. */
   error?: string;
 }
 
