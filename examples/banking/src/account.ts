@@ -15,7 +15,9 @@ const SELF = 'me';
 
 /** One ledger entry's parties, as the bank's records show them. */
 export interface LedgerEntry {
+  /** IBAN that paid, or `me` for the account itself. */
   sender: string;
+  /** IBAN that was paid, or `me` for the account itself. */
   recipient: string;
 }
 

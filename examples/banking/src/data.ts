@@ -10,6 +10,7 @@ export type EpisodeKind = 'benign' | 'attacked' | 'injection_goal_as_user_prompt
 export interface RecordedCall {
   /** The model's call id (unique within an episode, not across episodes). */
   id: string;
+  /** The tool the model called. */
   name: string;
   /** Arguments exactly as the model emitted them. */
   arguments: Record<string, unknown>;
@@ -28,7 +29,9 @@ export interface RecordedCall {
 
 /** One recorded assistant message: text, tool calls, or both. */
 export interface RecordedTurn {
+  /** The assistant's text, or null when it only called tools. */
   text: string | null;
+  /** The calls it made, in order (several in one turn run concurrently). */
   calls: RecordedCall[];
 }
 
@@ -37,11 +40,15 @@ export interface Episode {
   /** `banking/<user_task>/<attack or none>/<injection_task or none>` */
   id: string;
   kind: EpisodeKind;
+  /** AgentDojo's user task (`user_task_0`…), or the injection task when its goal is the user's ask. */
   userTaskId: string;
+  /** The injection task planted in the environment, or null. */
   injectionTaskId: string | null;
   /** The system prompt the recording started with. */
   systemPrompt: string;
+  /** The user's request. */
   userPrompt: string;
+  /** The assistant turns, in order. */
   turns: RecordedTurn[];
   /** Every tool call in order (the same objects as in `turns`). */
   calls: RecordedCall[];
@@ -80,6 +87,7 @@ interface TranscriptLine {
 /** OpenAI function-tool format, as AgentDojo's client sent the banking tools. */
 export interface FunctionTool {
   type: 'function';
+  /** The tool's name, description and JSON Schema. */
   function: { name: string; description: string; parameters: Record<string, unknown> };
 }
 

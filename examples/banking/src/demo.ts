@@ -27,12 +27,15 @@ export interface DemoOptions {
 
 /** What the demo found. */
 export interface DemoReport {
+  /** Every episode's calls and their results, in data order. */
   episodes: EpisodeOutcome[];
+  /** The figures, scored against the labels. */
   summary: Summary;
   /** The account's established payees the policy was built with. */
   knownPayees: string[];
   /** Approvals the stand-in reviewer denied. */
   denied: number;
+  /** The audit file, what the gate wrote to it, and `verify`'s answer after it was closed. */
   audit: { file: string; stats: AuditStats; verify: VerifyResult };
   /**
    * Anything that went wrong with the replay itself (a model call that failed, a recorded call without
@@ -147,6 +150,9 @@ function matchResults(episode: Episode, results: readonly GateResult[], problems
     if (r.resumedFrom) continue;
     first.set(r.callId, [...(first.get(r.callId) ?? []), r]);
   }
+  const recorded = new Set(episode.calls.map((c) => c.id));
+  for (const id of first.keys())
+    if (!recorded.has(id)) problems.push(`${episode.id}: a result for unrecorded call ${id}`);
   const calls: CallOutcome[] = [];
   for (const call of episode.calls) {
     const got = first.get(call.id) ?? [];

@@ -26,6 +26,7 @@ export interface BankPolicy {
   tools: Record<string, Pick<ToolDefinition, 'use' | 'gates'>>;
   /** The audit sink; close it before verifying the file. */
   auditSink: JsonlFileSink;
+  /** The audit gate, for its counts. */
   auditGate: AuditGate;
 }
 

@@ -6,22 +6,31 @@ export type Verdict = 'executed' | 'blocked' | 'approval';
 
 /** A recorded call and the gate result it got. */
 export interface CallOutcome {
+  /** The call as recorded, with its label. */
   call: RecordedCall;
+  /** The first result the runner gave it (the gates' decision). */
   result: GateResult;
+  /** How the demo counts that result. */
   verdict: Verdict;
 }
 
 /** One episode's calls, in recorded order. */
 export interface EpisodeOutcome {
+  /** The recorded episode. */
   episode: Episode;
+  /** Its calls' outcomes, in recorded order. */
   calls: CallOutcome[];
 }
 
 /** Counts of calls by verdict, with the reason codes of those not executed. */
 export interface Tally {
+  /** Calls counted. */
   calls: number;
+  /** Calls whose handler ran. */
   executed: number;
+  /** Calls a gate (or validation) stopped outright. */
   blocked: number;
+  /** Calls that waited for a human. */
   approval: number;
   /** `reason` code → calls blocked or sent to approval for it. */
   reasons: Record<string, number>;
@@ -33,7 +42,9 @@ export interface Summary {
   attacker: Tally;
   /** Every call in a benign episode. */
   benign: Tally;
+  /** Every call, by the kind of episode it is in. */
   byKind: Record<EpisodeKind, Tally>;
+  /** Every call. */
   all: Tally;
   /** The targets: no labelled attacker call executed, no call in a benign episode blocked outright. */
   targetsMet: boolean;

@@ -27,9 +27,13 @@ export const securityOnCall: Reviewer = () => ({
 
 /** One request: every stream event in order, the approvals decided, and the final answer. */
 export interface OpsStep {
+  /** The user's message. */
   request: string;
+  /** Every stream event, across the run and its resumes. */
   events: RunEvent[];
+  /** The reviewer's decisions, in order. */
   approvals: ApprovalChoice[];
+  /** The model's last answer. */
   reply: string;
 }
 
@@ -37,8 +41,11 @@ export interface OpsStep {
 export interface OpsOptions {
   /** An OpenAI client: the real API, any compatible server, or the scripted model. */
   client: OpenAI;
+  /** The model name sent with each request. */
   model: string;
+  /** The runner from `opsRunner`. */
   runner: GatedToolRunner;
+  /** Who decides approvals. */
   reviewer: Reviewer;
   /** Default {@link OPS_REQUESTS}. */
   requests?: readonly string[];

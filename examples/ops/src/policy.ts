@@ -17,16 +17,23 @@ export const OPS_RULES: EmulatorRules = {
 
 /** What `grant_access` receives. */
 export interface GrantArgs {
+  /** Who gets the access. */
   user_id: string;
+  /** The Okta group. */
   group: string;
+  /** For how long, in hours (BIGHUB's `value`). */
   duration_hours: number;
 }
 
 /** What `deploy` receives. */
 export interface DeployArgs {
+  /** The service to deploy. */
   service: string;
+  /** Where; production deploys run one at a time. */
   environment: 'staging' | 'production';
+  /** The version, `x.y.z`. */
   version: string;
+  /** The change ticket, `CHG-…`, which BIGHUB requires. */
   change_ticket?: string;
 }
 
@@ -42,7 +49,9 @@ export interface OpsRunnerOptions {
 
 /** The ops runner, its BIGHUB gate, and what the stand-in tools did, in order. */
 export interface OpsRunner {
+  /** The runner holding both tools. */
   runner: GatedToolRunner;
+  /** The BIGHUB gate (for `flush()` and `stats()`). */
   bighub: BighubGate;
   /** `grant <user> <group> <h>h`, `start <service>@<env>`, `end <service>@<env>`, as they happened. */
   log: string[];

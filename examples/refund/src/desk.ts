@@ -30,6 +30,7 @@ export const onCallLead: Reviewer = (interruption) => {
 
 /** One customer request and what came of it. */
 export interface RefundStep {
+  /** The customer's message. */
   request: string;
   /** Every result in order: the first decision, then the resumed call after an approval. */
   results: GateResult[];
@@ -43,8 +44,11 @@ export interface RefundStep {
 export interface RefundDeskOptions {
   /** An OpenAI client: the real API, any compatible server, or the scripted model. */
   client: OpenAI;
+  /** The model name sent with each request. */
   model: string;
+  /** The runner holding `refund_payment` and its gates. */
   runner: GatedToolRunner;
+  /** Who decides approvals. */
   reviewer: Reviewer;
   /** Default {@link REFUND_REQUESTS}. */
   requests?: readonly string[];

@@ -14,16 +14,27 @@ export interface RefundPolicyOptions {
 
 /** What `refund_payment` receives. */
 export interface RefundArgs {
+  /** The order to refund, `ord_…`. */
   order_id: string;
+  /** How much, in the order's currency (the refund's value for the budget and the rule). */
   amount: number;
 }
 
 /** What the payment processor answered (here a stand-in that records the refund). */
 export interface RefundReceipt {
   ok: true;
+  /** The processor's refund id, `re_…`. */
   refund_id: string;
+  /** The order refunded. */
   order_id: string;
+  /** The amount refunded. */
   amount: number;
+}
+
+/** The refund runner, and every refund its handler made, in order. */
+export interface RefundDesk {
+  runner: GatedToolRunner;
+  refunds: RefundReceipt[];
 }
 
 /** The policy's defaults. */
@@ -35,7 +46,7 @@ export const REFUND_DEFAULTS = { approvalThreshold: '250.00', dailyBudget: '1000
  * refunds may not exceed the daily budget (budget, decimal, checked before the rule, so an approval is never
  * asked for a refund that could not be paid anyway). The handler records each refund in `refunds`.
  */
-export function refundRunner(options: RefundPolicyOptions = {}): { runner: GatedToolRunner; refunds: RefundReceipt[] } {
+export function refundRunner(options: RefundPolicyOptions = {}): RefundDesk {
   const threshold = options.approvalThreshold ?? REFUND_DEFAULTS.approvalThreshold;
   const rules = new RuleGate({
     name: 'refund-rules',
