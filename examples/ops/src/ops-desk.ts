@@ -1,5 +1,11 @@
 import type { GatedToolRunner } from '@tollgate/core';
-import { type ApprovalChoice, GatedOpenAI, type Interruption, type RunEvent, type RunResult } from '@tollgate/openai';
+import {
+  type ApprovalChoice,
+  GatedOpenAI,
+  type OnApprovalRequired,
+  type RunEvent,
+  type RunResult,
+} from '@tollgate/openai';
 import type OpenAI from 'openai';
 
 /** What the team asks the ops agent, one conversation each, in this order. */
@@ -15,11 +21,8 @@ export const OPS_PROMPT =
   'You are an ops agent. Use grant_access (group okta-admins) and deploy as the user asks. If a tool says ' +
   'context is missing and the user gave it, call again with it. Then say in one sentence what happened.';
 
-/** Decides an approval: a human, or a stand-in for one. */
-export type Reviewer = (interruption: Interruption) => ApprovalChoice | Promise<ApprovalChoice>;
-
 /** The stand-in security on-call: denies what BIGHUB sent for review, asking for the narrower grant. */
-export const securityOnCall: Reviewer = () => ({
+export const securityOnCall: OnApprovalRequired = () => ({
   approve: false,
   by: 'security-oncall@example.com',
   comment: 'Too broad: follow BIGHUB and ask for at most 8 h.',
@@ -46,7 +49,7 @@ export interface OpsOptions {
   /** The runner from `opsRunner`. */
   runner: GatedToolRunner;
   /** Who decides approvals. */
-  reviewer: Reviewer;
+  reviewer: OnApprovalRequired;
   /** Default {@link OPS_REQUESTS}. */
   requests?: readonly string[];
   /** Told about every event as it happens (to print a live log). */
@@ -88,7 +91,7 @@ export async function runOps(options: OpsOptions): Promise<OpsStep[]> {
       }
       const decisions: Record<string, ApprovalChoice> = {};
       for (const interruption of final.interruptions ?? []) {
-        const choice = await options.reviewer(interruption);
+        const choice = await options.reviewer(interruption, final.state);
         decisions[interruption.approvalId] = choice;
         step.approvals.push(choice);
       }

@@ -1,5 +1,6 @@
 import type { GatedToolRunner, GateResult } from '@tollgate/core';
-import { type ApprovalChoice, GatedOpenAI, type Interruption } from '@tollgate/openai';
+import { type ApprovalChoice, GatedOpenAI, type OnApprovalRequired } from '@tollgate/openai';
+import { compareDecimal } from '@tollgate/rule';
 import type OpenAI from 'openai';
 
 /** What the customers ask for, one conversation each, in this order. */
@@ -15,12 +16,9 @@ export const SUPPORT_PROMPT =
   'You are a support agent. When a customer asks for a refund, call refund_payment once with the order id and ' +
   'amount they give, then tell them in one sentence what happened. Never retry a refund that was refused.';
 
-/** Decides an approval: a human, or a stand-in for one. */
-export type Reviewer = (interruption: Interruption) => ApprovalChoice | Promise<ApprovalChoice>;
-
-/** The stand-in on-call lead: approves refunds up to 1,000, denies larger ones. */
-export const onCallLead: Reviewer = (interruption) => {
-  const approve = Number(interruption.args.amount) <= 1000;
+/** The stand-in on-call lead: approves refunds up to 1,000.00, denies larger ones. */
+export const onCallLead: OnApprovalRequired = (interruption) => {
+  const approve = (compareDecimal(interruption.args.amount, '1000.00') ?? 1) <= 0;
   return {
     approve,
     by: 'on-call-lead@example.com',
@@ -49,7 +47,7 @@ export interface RefundDeskOptions {
   /** The runner holding `refund_payment` and its gates. */
   runner: GatedToolRunner;
   /** Who decides approvals. */
-  reviewer: Reviewer;
+  reviewer: OnApprovalRequired;
   /** Default {@link REFUND_REQUESTS}. */
   requests?: readonly string[];
 }
@@ -83,8 +81,8 @@ export async function runRefundDesk(options: RefundDeskOptions): Promise<RefundS
             { role: 'user', content: request },
           ],
         },
-        async (interruption) => {
-          const choice = await options.reviewer(interruption);
+        async (interruption, state) => {
+          const choice = await options.reviewer(interruption, state);
           approvals.push(choice);
           return choice;
         },

@@ -1,7 +1,8 @@
+import type { OnApprovalRequired } from '@tollgate/openai';
 import { startScriptedModel } from '@tollgate/openai/server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onCallLead, type Reviewer, runRefundDesk } from '../src/desk.js';
+import { onCallLead, runRefundDesk } from '../src/desk.js';
 import { refundRunner } from '../src/policy.js';
 import { describeStep } from '../src/report.js';
 import { refundAgent } from '../src/scripted-model.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.close());
 
-function desk(reviewer: Reviewer) {
+function desk(reviewer: OnApprovalRequired) {
   const { runner, refunds } = refundRunner({ clock: noon });
   return runRefundDesk({ client, model: 'scripted', runner, reviewer }).then((steps) => ({ steps, refunds }));
 }
