@@ -43,7 +43,7 @@ function grantCall(text: string, hours: number): ScriptedToolCall {
 function deployCalls(text: string, ticket: string | undefined): ScriptedToolCall[] {
   const version = /\d+\.\d+\.\d+/.exec(text)?.[0] ?? '0.0.0';
   const environment = /production/i.test(text) ? 'production' : 'staging';
-  const services = /deploy (.+?) version/i.exec(text)?.[1]?.split(/\s*(?:,|and)\s*/) ?? [];
+  const services = /deploy (.+?) version/i.exec(text)?.[1]?.split(/\s*,\s*|\s+and\s+/) ?? [];
   return services.map((service) => ({
     name: 'deploy',
     arguments: { service, environment, version, ...(ticket ? { change_ticket: ticket } : {}) },
