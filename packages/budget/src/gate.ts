@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Gate, GateContext, GateVerdict, Reservation, SettleInfo } from '@tollgate/core';
+import { errorText } from '@tollgate/core';
 import type { Decimal } from 'decimal.js';
 import { BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
 import { MemoryBudgetStore } from './memory-store.js';
@@ -325,8 +326,4 @@ function duration(ms: number): string {
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

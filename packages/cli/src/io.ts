@@ -47,6 +47,5 @@ export class CliError extends Error {
 }
 
 /** The message of anything thrown. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+
+export { errorText } from '@tollgate/core';

@@ -136,3 +136,27 @@ export class MemoryApprovalStore implements ApprovalStore {
     }
   }
 }
+
+/** A refusal's reason code and a message for the model; accepts store statuses and refusal codes alike. */
+export function describeRefusal(reason: string): [string, string] {
+  switch (reason) {
+    case 'pending':
+    case Reason.approvalPending:
+      return [Reason.approvalPending, 'This call is still waiting for a human decision; it has not run.'];
+    case 'denied':
+    case Reason.approvalDenied:
+      return [Reason.approvalDenied, 'A human denied this call. Do not retry it; ask the user how to proceed.'];
+    case 'consumed':
+    case Reason.approvalConsumed:
+      return [Reason.approvalConsumed, 'This approval was already used; an approval runs its call once.'];
+    case 'expired':
+    case Reason.approvalExpired:
+      return [Reason.approvalExpired, 'The approval expired before it was used, which counts as denied.'];
+    case Reason.approvalAlreadyDecided:
+      return [Reason.approvalAlreadyDecided, 'This approval was already decided.'];
+    case Reason.approvalNotFound:
+      return [Reason.approvalNotFound, 'No such approval.'];
+    default:
+      return [reason, `The approval cannot be used (${reason}).`];
+  }
+}

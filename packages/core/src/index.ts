@@ -1,5 +1,6 @@
 export * from './approvals.js';
 export * from './digest.js';
+export * from './errors.js';
 export * from './events.js';
 export * from './ids.js';
 export * from './reasons.js';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Ajv, ValidateFunction } from 'ajv';
-import { type ApprovalStore, MemoryApprovalStore } from './approvals.js';
+import { type ApprovalStore, describeRefusal, MemoryApprovalStore } from './approvals.js';
 import { approvalDigest } from './digest.js';
+import { errorName, errorText } from './errors.js';
 import type { DecisionEvent, DecisionListener } from './events.js';
+import { assertGate, evaluateGate, orderPipeline, toDecision, validateToolOptions } from './gates.js';
 import { newId } from './ids.js';
 import { Reason } from './reasons.js';
 import {
@@ -87,8 +89,6 @@ interface CallState {
   pipeline: readonly Gate[];
   resumedFrom?: string;
 }
-
-const stageIndex = new Map<string, number>(STAGES.map((s, i) => [s, i]));
 
 /**
  * Runs tool calls through a fixed pipeline of gates: validation, rate, budget, rule, decision, execute,
@@ -220,7 +220,7 @@ export class GatedToolRunner {
       if (!record) return this.refuseResume(id, undefined, Reason.approvalNotFound, `No approval has id "${id}".`);
       const status = record.status;
       if (status !== 'approved') {
-        const [reason, message] = refusalFor(status);
+        const [reason, message] = describeRefusal(status);
         return this.refuseResume(id, record, reason, message);
       }
       const stored = approvalDigest(record.tool, record.callId, record.args);
@@ -244,9 +244,7 @@ export class GatedToolRunner {
   // ——— internals ———
 
   private pipelineFor(definition: ToolDefinition): Gate[] {
-    const all = [...this.gates, ...(definition.use ?? [])].filter((g) => definition.gates?.[g.name] !== false);
-    // Array.prototype.sort is stable: gates of one stage keep the order they were given in.
-    return all.sort((a, b) => (stageIndex.get(a.stage) ?? 0) - (stageIndex.get(b.stage) ?? 0));
+    return orderPipeline(this.gates, definition);
   }
 
   /** Last line of defence: whatever escapes becomes a blocked result, never a throw. */
@@ -356,7 +354,7 @@ export class GatedToolRunner {
       }
       // Once a gate asked for approval, audit's write-ahead intent would record a call that is not about to run.
       if (askers.length > 0 && gate.stage === 'audit') continue;
-      let verdict = this.evaluate(gate, state.ctx, entry.definition.gates?.[gate.name]);
+      let verdict = evaluateGate(gate, state.ctx, entry.definition.gates?.[gate.name]);
       if (verdict instanceof Promise) verdict = await verdict;
       const decision = toDecision(gate, verdict);
       this.pushDecision(state, decision);
@@ -401,24 +399,6 @@ export class GatedToolRunner {
   private blockValidation(state: CallState, reason: string, message: string): Promise<GateResult> {
     this.pushDecision(state, { outcome: 'block', gate: 'validation', stage: 'validation', reason, message });
     return this.finish(state, { status: 'blocked', blockedBy: 'validation', reason, message });
-  }
-
-  /** Runs one gate's check; a synchronous verdict costs no extra microtask. Never throws. */
-  private evaluate(gate: Gate, ctx: GateContext, options: unknown): GateVerdict | Promise<GateVerdict> {
-    let verdict: unknown;
-    try {
-      verdict = gate.check?.(ctx, options);
-    } catch (err) {
-      return gateFailure(gate, err);
-    }
-    if (isVerdict(verdict)) return verdict;
-    if (verdict !== null && typeof (verdict as Promise<unknown>)?.then === 'function') {
-      return (verdict as Promise<unknown>).then(
-        (v) => (isVerdict(v) ? v : gateFailure(gate, new TypeError(`gate "${gate.name}" returned no valid verdict`))),
-        (err) => gateFailure(gate, err),
-      );
-    }
-    return gateFailure(gate, new TypeError(`gate "${gate.name}" returned no valid verdict`));
   }
 
   private async execute(
@@ -511,7 +491,7 @@ export class GatedToolRunner {
     try {
       const t = await this.store.consume(id, this.clock.now());
       if (t.ok) return { ok: true };
-      const [reason, message] = refusalFor(t.reason);
+      const [reason, message] = describeRefusal(t.reason);
       return { ok: false, refusal: { reason, message } };
     } catch (err) {
       return {
@@ -536,7 +516,7 @@ export class GatedToolRunner {
       return { ok: false, reason: Reason.approvalStoreError, message: `The approval store failed: ${errorText(err)}` };
     }
     if (!t.ok) {
-      const [reason, message] = refusalFor(t.reason);
+      const [reason, message] = describeRefusal(t.reason);
       return { ok: false, reason, message, approval: t.record };
     }
     const record = t.record;
@@ -661,92 +641,6 @@ export class GatedToolRunner {
   }
 }
 
-function assertGate(gate: Gate): void {
-  if (!gate || typeof gate.name !== 'string' || gate.name === '') throw new TypeError('A gate needs a non-empty name');
-  if (!stageIndex.has(gate.stage) || (gate.stage as string) === 'validation') {
-    throw new TypeError(
-      `Gate "${gate.name}" has stage "${String(gate.stage)}"; expected rate, budget, rule, decision or audit`,
-    );
-  }
-}
-
-function validateToolOptions(gates: readonly Gate[], definition: ToolDefinition): void {
-  for (const gate of gates) {
-    const options = definition.gates?.[gate.name];
-    if (options === undefined || options === false || !gate.validateToolOptions) continue;
-    try {
-      gate.validateToolOptions(options, definition.name);
-    } catch (err) {
-      throw new TypeError(`Tool "${definition.name}" has invalid gates.${gate.name} options: ${errorText(err)}`);
-    }
-  }
-}
-
-const OUTCOMES = new Set(['allow', 'block', 'require_approval']);
-
-/** What a gate's own failure becomes: a block (fail-closed, the default) or a recorded allow (fail-open). */
-function gateFailure(gate: Gate, err: unknown): GateVerdict {
-  const error = { name: errorName(err), message: errorText(err) };
-  if (gate.failMode === 'open') {
-    return {
-      outcome: 'allow',
-      reason: Reason.gateErrorFailOpen,
-      message: `${gate.name} failed and is fail-open: ${error.message}`,
-      error,
-    };
-  }
-  return {
-    outcome: 'block',
-    reason: Reason.gateError,
-    message: `The ${gate.name} check could not be completed, so the call was blocked. Try again later.`,
-    error,
-  };
-}
-
-function isVerdict(v: unknown): v is GateVerdict {
-  if (typeof v !== 'object' || v === null) return false;
-  const verdict = v as GateVerdict;
-  return OUTCOMES.has(verdict.outcome) && typeof verdict.reason === 'string';
-}
-
-function toDecision(gate: Gate, verdict: GateVerdict): GateDecision {
-  // Field by field: object rest (`{ reservation, ...rest }`) was the runner's hottest line.
-  const decision: GateDecision = {
-    outcome: verdict.outcome,
-    gate: gate.name,
-    stage: gate.stage,
-    reason: verdict.reason,
-  };
-  if (verdict.message !== undefined) decision.message = verdict.message;
-  if (verdict.retryAfterMs !== undefined) decision.retryAfterMs = verdict.retryAfterMs;
-  if (verdict.data !== undefined) decision.data = verdict.data;
-  if (verdict.error !== undefined) decision.error = verdict.error;
-  return decision;
-}
-
-function refusalFor(reason: string): [string, string] {
-  switch (reason) {
-    case 'pending':
-    case Reason.approvalPending:
-      return [Reason.approvalPending, 'This call is still waiting for a human decision; it has not run.'];
-    case 'denied':
-    case Reason.approvalDenied:
-      return [Reason.approvalDenied, 'A human denied this call. Do not retry it; ask the user how to proceed.'];
-    case 'consumed':
-    case Reason.approvalConsumed:
-      return [Reason.approvalConsumed, 'This approval was already used; an approval runs its call once.'];
-    case 'expired':
-    case Reason.approvalExpired:
-      return [Reason.approvalExpired, 'The approval expired before it was used, which counts as denied.'];
-    case Reason.approvalAlreadyDecided:
-      return [Reason.approvalAlreadyDecided, 'This approval was already decided.'];
-    case Reason.approvalNotFound:
-      return [Reason.approvalNotFound, 'No such approval.'];
-    default:
-      return [reason, `The approval cannot be used (${reason}).`];
-  }
-}
-
 function serializableContext(context: CallContext): CallContext {
   const out: CallContext = {};
   if (context.actor !== undefined) out.actor = context.actor;
@@ -756,17 +650,4 @@ function serializableContext(context: CallContext): CallContext {
   if (context.roles) out.roles = [...context.roles];
   if (context.metadata) out.metadata = structuredClone(context.metadata);
   return out;
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  try {
-    return String(err);
-  } catch {
-    return 'unprintable error';
-  }
 }

@@ -1,5 +1,6 @@
 // Talking to rate-limiter-flexible limiters: consume, read and give back, with insurance routing.
 import type { Clock } from '@tollgate/core';
+import { errorText } from '@tollgate/core';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ResolvedLimit } from './limits.js';
 
@@ -80,6 +81,3 @@ export async function giveBack(held: Held[], clock: Clock): Promise<void> {
 }
 
 /** An error's message, whatever was thrown. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,6 +1,7 @@
 import type { Gate, GateContext, GateOptions, GateVerdict, Reservation } from '@tollgate/core';
+import { errorText } from '@tollgate/core';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { type Bound, consume, errorText, get, giveBack, type Held } from './counters.js';
+import { type Bound, consume, get, giveBack, type Held } from './counters.js';
 import { assertCost, isPoints, type RateCost, type RateLimit, type ResolvedLimit, resolveLimits } from './limits.js';
 import { describeLimit, formatRetry, rateLimitedMessage } from './messages.js';
 import { RateReason } from './reasons.js';

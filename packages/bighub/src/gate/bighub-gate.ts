@@ -1,4 +1,5 @@
 import type { ApprovalRecord, Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
+import { errorText } from '@tollgate/core';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -423,8 +424,4 @@ function decisionData(d: BighubDecision, generation: string): Record<string, unk
 
 function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
