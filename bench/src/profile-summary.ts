@@ -26,8 +26,28 @@ export function topSelfFrames(profile: { nodes: ProfileNode[] }, top: number): {
     .map(([frame, n]) => ({ frame, percent: (100 * n) / total }));
 }
 
+/** Where a frame's code lives: a workspace package, an npm package, Node itself, or V8's own bucket. */
+function owner(frame: string): string {
+  const pkg = /(?:^| )packages\/([^/]+)\//.exec(frame) ?? /node_modules\/\.pnpm\/(@?[^@/]+)@/.exec(frame);
+  if (pkg) return pkg[1]!;
+  if (/ node:/.test(frame)) return 'node (runtime)';
+  return frame.startsWith('(') ? frame.trim() : 'other';
+}
+
+/** Self time per owner (see {@link owner}), highest first. */
+export function selfByOwner(profile: { nodes: ProfileNode[] }): { owner: string; percent: number }[] {
+  const shares = new Map<string, number>();
+  for (const { frame, percent } of topSelfFrames(profile, Number.POSITIVE_INFINITY)) {
+    shares.set(owner(frame), (shares.get(owner(frame)) ?? 0) + percent);
+  }
+  return [...shares].sort((a, b) => b[1] - a[1]).map(([o, percent]) => ({ owner: o, percent }));
+}
+
 const [file, top = '15'] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
 const profile = JSON.parse(await readFile(file, 'utf8'));
-for (const { frame, percent } of topSelfFrames(profile, Number(top)))
-  console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
+const print = (percent: number, what: string) => console.log(`${percent.toFixed(1).padStart(5)}%  ${what}`);
+console.log('self time by frame:');
+for (const { frame, percent } of topSelfFrames(profile, Number(top))) print(percent, frame);
+console.log('self time by package:');
+for (const { owner: o, percent } of selfByOwner(profile).slice(0, 10)) print(percent, o);

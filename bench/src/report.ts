@@ -18,12 +18,29 @@ function table(head: string[], rows: string[][]): string {
 }
 
 function figureTable(figures: readonly Figure[], extra: 'bare' | 'ping'): string {
-  const head = ['case', 'median µs', 'p99 µs', 'ops/s (one at a time)', 'overhead µs', '× bare handler'];
+  const head = [
+    'case',
+    'median µs',
+    'medians over passes',
+    'p99 µs',
+    'ops/s (one at a time)',
+    'overhead µs',
+    '× bare handler',
+  ];
   if (extra === 'ping') head.push('× PING', 'round trips / call');
   return table(
     head,
     figures.map((f) => {
-      const row = [f.label, us(f.medianUs), us(f.p99Us), int(f.opsPerSec), us(f.overheadUs), times(f.ratioToBare)];
+      const range = f.medianRangeUs ? `${us(f.medianRangeUs[0])}–${us(f.medianRangeUs[1])}` : '';
+      const row = [
+        f.label,
+        us(f.medianUs),
+        range,
+        us(f.p99Us),
+        int(f.opsPerSec),
+        us(f.overheadUs),
+        times(f.ratioToBare),
+      ];
       if (extra === 'ping') row.push(times(f.ratioToPing), f.roundTrips === undefined ? '' : f.roundTrips.toFixed(2));
       return row;
     }),
@@ -39,7 +56,9 @@ export function renderResults(r: BenchResults): string {
       `${r.durationSec.toFixed(0)} s in all. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ` +
       `1-minute load average ${m.loadAverage.start} at the start and ${m.loadAverage.end ?? '?'} at the end ` +
       `(the machine is shared, so absolute figures carry that noise; ratios measured in the same run carry less). ` +
-      `Each per-call case: ${r.options.warmupMs} ms warm-up, then ${r.options.timeMs} ms of samples, one call per sample.`,
+      `Each per-call case runs in a fresh process: ${r.options.warmupMs} ms warm-up, then ${r.options.timeMs} ms of samples, ` +
+      `one call per sample; ${r.options.rounds} passes over all cases, each case keeping its pass with the lowest ` +
+      'median (the spread of the medians is shown next to it).',
   );
   out.push(
     '### Targets',

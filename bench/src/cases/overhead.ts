@@ -15,7 +15,7 @@ import {
   ruleGate,
   throttleGate,
 } from '../fixtures.js';
-import { type CallCase, type Figure, type MeasureOptions, measure, relativeTo } from '../measure.js';
+import type { CallCase } from '../measure.js';
 
 /** Fails the run when a measured call did not execute: a blocked call does less work and would flatter us. */
 export function expectExecuted(r: GateResult): void {
@@ -27,14 +27,7 @@ export function callCase(id: string, label: string, runner: GatedToolRunner, ext
   return { id, label, fn: async () => expectExecuted(await runner.call('send_money', ARGS, CONTEXT)), ...extra };
 }
 
-/** What the overhead section measured. */
-export interface OverheadResult {
-  bare: Figure;
-  figures: Figure[];
-  throttle: Figure[];
-}
-
-/** The per-call cases (the bare handler first, Bottleneck's throttle last) and a function closing their files. */
+/** The per-call cases (the bare handler first) and a function closing their files; `dir` receives the JSONL files. */
 export async function buildOverheadCases(dir: string): Promise<{ cases: CallCase[]; close(): Promise<void> }> {
   const noSchema = new GatedToolRunner({
     tools: [{ name: 'send_money', parameters: { type: 'object' }, handler }],
@@ -61,6 +54,11 @@ export async function buildOverheadCases(dir: string): Promise<{ cases: CallCase
       afterAll: emptySinks,
     }),
     callCase('overhead.audit-file', 'validation + audit (JSONL file, fsync)', paymentRunner([auditFileAlone.gate])),
+    callCase(
+      'overhead.no-audit',
+      'validation, rate, budget and rule (the full pipeline without its audit gates)',
+      paymentRunner([rateGate(), budgetGate(), ruleGate()]),
+    ),
     callCase(
       'overhead.full-memory',
       'full in-memory pipeline, audit to memory (validation, rate, budget, rule, audit)',
@@ -90,20 +88,4 @@ export async function buildOverheadCases(dir: string): Promise<{ cases: CallCase
       await Promise.all([auditFileAlone.sink.close(), fullFile.sink.close()]);
     },
   };
-}
-
-/** Measures every per-call case; `dir` receives the JSONL audit files. */
-export async function overheadCases(dir: string, options: MeasureOptions): Promise<OverheadResult> {
-  const { cases, close } = await buildOverheadCases(dir);
-  try {
-    const figures = await measure(cases.slice(0, -1), options);
-    // Bottleneck's local scheduler yields to the event loop with timers: milliseconds, so a shorter warm-up.
-    const throttle = await measure(cases.slice(-1), { ...options, warmupMs: Math.min(options.warmupMs, 100) });
-    const bare = figures[0]!;
-    relativeTo(bare, figures.slice(1));
-    relativeTo(bare, throttle);
-    return { bare, figures: figures.slice(1), throttle };
-  } finally {
-    await close();
-  }
 }

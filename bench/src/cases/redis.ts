@@ -7,7 +7,7 @@ import { RedisRateStore } from '@tollgate/rate';
 import { deletePrefix } from '@tollgate/test-utils';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ARGS, budgetGate, CONTEXT, paymentRunner, rateGate, ruleGate } from '../fixtures.js';
-import { type Figure, type MeasureOptions, measure } from '../measure.js';
+import type { CallCase, Figure } from '../measure.js';
 import { countRoundTrips, type RoundTripCounter } from '../redis-count.js';
 import { callCase, expectExecuted } from './overhead.js';
 
@@ -73,35 +73,46 @@ async function countPerCall(
   return { id, label, calls, perCall: counter.roundTrips / calls, commands };
 }
 
-/** Measures PING, each Redis gate alone and the pipeline, and counts round trips per kind of call. */
-export async function redisCases(url: string, options: MeasureOptions): Promise<RedisResult> {
+/** The timed Redis cases (PING first) on their own client and key prefix, deleted by `close`. */
+export async function buildRedisCases(url: string): Promise<{ cases: CallCase[]; close(): Promise<void> }> {
+  const client = benchClient(url);
+  await client.connect();
+  const prefix = `tollgate-bench:${randomUUID().slice(0, 8)}:`;
+  const runners = redisRunners(client, prefix);
+  return {
+    cases: [
+      { id: 'redis.ping', label: 'Redis PING round trip (no tollgate)', fn: () => client.ping() },
+      callCase('redis.rate', 'validation + rate (Redis store)', runners.rate),
+      callCase('redis.budget', 'validation + budget (Redis store)', runners.budget),
+      callCase(
+        'redis.pipeline',
+        'Redis-backed pipeline (validation, rate + budget on Redis, rule, approvals on Redis)',
+        runners.pipeline,
+      ),
+    ],
+    close: async () => {
+      await deletePrefix(client, prefix).catch(() => undefined);
+      client.disconnect();
+    },
+  };
+}
+
+/** Counts the round trips of each kind of call: executed, needing approval, approve, resume. */
+export async function countRedisRoundTrips(url: string): Promise<RoundTripFigure[]> {
   const client = benchClient(url);
   await client.connect();
   const prefix = `tollgate-bench:${randomUUID().slice(0, 8)}:`;
   try {
     const runners = redisRunners(client, prefix);
-    const [ping, ...figures] = await measure(
-      [
-        { id: 'redis.ping', label: 'Redis PING round trip (no tollgate)', fn: () => client.ping() },
-        callCase('redis.rate', 'validation + rate (Redis store)', runners.rate),
-        callCase('redis.budget', 'validation + budget (Redis store)', runners.budget),
-        callCase(
-          'redis.pipeline',
-          'Redis-backed pipeline (validation, rate + budget on Redis, rule, approvals on Redis)',
-          runners.pipeline,
-        ),
-      ],
-      options,
-    );
-    for (const f of figures) f.ratioToPing = f.medianUs / ping!.medianUs;
-
-    const counter = countRoundTrips(client);
     const executed = (runner: GatedToolRunner) => async () =>
       expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
+    // Warm-up: ioredis loads each script once (EVALSHA, NOSCRIPT, then EVAL); the counts are for after that.
+    for (const runner of [runners.rate, runners.budget, runners.pipeline]) await executed(runner)();
+    const counter = countRoundTrips(client);
     const large = (i: number) =>
       JSON.stringify({ recipient: 'DE89370400440532013000', amount: `6${i % 10}0.00`, currency: 'EUR' });
     const pending: string[] = [];
-    const roundTrips = [
+    return [
       await countPerCall(counter, 'redis.rate', 'rate gate on Redis, executed call', 200, executed(runners.rate)),
       await countPerCall(counter, 'redis.budget', 'budget gate on Redis, executed call', 200, executed(runners.budget)),
       await countPerCall(counter, 'redis.pipeline', 'pipeline, executed call', 200, executed(runners.pipeline)),
@@ -119,8 +130,6 @@ export async function redisCases(url: string, options: MeasureOptions): Promise<
         expectExecuted(await runners.pipeline.resume(pending[i]!)),
       ),
     ];
-    for (const f of figures) f.roundTrips = roundTrips.find((r) => r.id === f.id)?.perCall;
-    return { url, ping: ping!, figures, roundTrips };
   } finally {
     await deletePrefix(client, prefix).catch(() => undefined);
     client.disconnect();

@@ -15,7 +15,7 @@ import {
   ruleGate,
   SCHEMA,
 } from '../fixtures.js';
-import { type CallCase, type Figure, type MeasureOptions, measure, relativeTo } from '../measure.js';
+import type { CallCase } from '../measure.js';
 import { callCase, expectExecuted } from './overhead.js';
 
 /** Heap in use after a full collection, bytes. */
@@ -26,8 +26,8 @@ export function heapUsed(gc: () => void): number {
 }
 
 /** Call latency with `n` tools registered, calling the middle one. */
-export async function toolScaling(bare: Figure, sizes: readonly number[], options: MeasureOptions) {
-  const cases: CallCase[] = sizes.map((n) => {
+export function buildToolCases(sizes: readonly number[]): CallCase[] {
+  return sizes.map((n) => {
     // One schema object for all: ajv compiles it once, so 10,000 tools register in seconds. A call looks its
     // tool up by name, so what grows with n is the registry, not the per-call work.
     const runner = new GatedToolRunner({
@@ -41,11 +41,10 @@ export async function toolScaling(bare: Figure, sizes: readonly number[], option
       fn: async () => expectExecuted(await runner.call(name, ARGS, CONTEXT)),
     };
   });
-  return relativeTo(bare, await measure(cases, options));
 }
 
 /** Per-call latency with 1 to 8 gates: trivial synchronous ones (the runner's own cost) and real ones. */
-export async function gateScaling(bare: Figure, counts: readonly number[], options: MeasureOptions) {
+export function buildGateCases(counts: readonly number[]): CallCase[] {
   const trivial = (i: number): Gate => ({
     name: `allow-${i}`,
     stage: 'rule',
@@ -72,7 +71,7 @@ export async function gateScaling(bare: Figure, counts: readonly number[], optio
   const emptySinks = () => {
     for (const s of sinks) s.records.length = 0;
   };
-  const cases = counts.flatMap((n) => [
+  return counts.flatMap((n) => [
     callCase(
       `scaling.gates.trivial.${n}`,
       `${n} trivial sync gate${n > 1 ? 's' : ''}`,
@@ -85,7 +84,6 @@ export async function gateScaling(bare: Figure, counts: readonly number[], optio
       { afterAll: emptySinks },
     ),
   ]);
-  return relativeTo(bare, await measure(cases, options));
 }
 
 /** One point of a key-scaling run. */

@@ -1,5 +1,23 @@
 // Throughput with 1, 16 and 256 calls in flight: workers that each await one call after another.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { deletePrefix } from '@tollgate/test-utils';
+import {
+  ARGS,
+  budgetGate,
+  CONTEXT,
+  fileAuditGate,
+  handler,
+  memoryAuditGate,
+  PARSED_ARGS,
+  paymentRunner,
+  rateGate,
+  ruleGate,
+} from '../fixtures.js';
+import { countRoundTrips, type RoundTripCounter } from '../redis-count.js';
+import { expectExecuted } from './overhead.js';
+import { benchClient, redisRunners } from './redis.js';
 
 /** One throughput run. */
 export interface ThroughputFigure {
@@ -50,4 +68,84 @@ export async function throughput(
     p99Us: at(0.99),
     calls: latencies.length,
   };
+}
+
+/** A pipeline the throughput section drives, built alone in its own process. */
+interface Pipeline {
+  label: string;
+  call: () => Promise<unknown>;
+  /** Counts the Redis round trips of the pipeline's client, for Redis pipelines. */
+  counter?: RoundTripCounter;
+  close(): Promise<void>;
+}
+
+/** The throughput pipelines by id. */
+export const THROUGHPUT_PIPELINES = ['bare', 'full-memory', 'full', 'redis', 'redis-autopipelining'] as const;
+
+/** Builds one throughput pipeline; `dir` receives its JSONL file, `url` is the Redis of the Redis ones. */
+export async function buildPipeline(
+  id: (typeof THROUGHPUT_PIPELINES)[number],
+  dir: string,
+  url: string,
+): Promise<Pipeline> {
+  const nothing = async () => {};
+  switch (id) {
+    case 'bare':
+      return { label: 'bare handler', call: async () => handler(PARSED_ARGS), close: nothing };
+    case 'full-memory': {
+      const memory = memoryAuditGate();
+      const runner = paymentRunner([rateGate(), budgetGate(), ruleGate(), memory.gate]);
+      return {
+        label: 'full in-memory pipeline, audit to memory',
+        call: async () => {
+          expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
+          if (memory.sink.records.length > 10_000) memory.sink.records.length = 0;
+        },
+        close: nothing,
+      };
+    }
+    case 'full': {
+      const memory = memoryAuditGate();
+      const file = fileAuditGate(join(dir, 'throughput.jsonl'));
+      const runner = paymentRunner([rateGate(), budgetGate(), ruleGate(), memory.gate, file.gate]);
+      return {
+        label: 'full in-memory pipeline, audit to memory and a JSONL file',
+        call: async () => {
+          expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
+          if (memory.sink.records.length > 10_000) memory.sink.records.length = 0;
+        },
+        close: () => file.sink.close(),
+      };
+    }
+    default: {
+      // ioredis auto-pipelining sends the commands of calls in flight together: fewer round trips per call
+      // under load, the same commands.
+      const auto = id === 'redis-autopipelining';
+      const client = benchClient(url, { enableAutoPipelining: auto });
+      await client.connect();
+      const prefix = `tollgate-bench:${randomUUID().slice(0, 8)}:`;
+      const runner = redisRunners(client, prefix).pipeline;
+      return {
+        label: auto ? 'Redis-backed pipeline, ioredis enableAutoPipelining' : 'Redis-backed pipeline',
+        call: async () => expectExecuted(await runner.call('send_money', ARGS, CONTEXT)),
+        counter: countRoundTrips(client),
+        close: async () => {
+          await deletePrefix(client, prefix).catch(() => undefined);
+          client.disconnect();
+        },
+      };
+    }
+  }
+}
+
+/** Drives one pipeline with 1, 16 and 256 calls in flight. */
+export async function throughputLevels(pipeline: Pipeline, id: string, ms: number): Promise<ThroughputFigure[]> {
+  const figures: ThroughputFigure[] = [];
+  for (const inFlight of [1, 16, 256]) {
+    pipeline.counter?.reset();
+    const f = await throughput(`throughput.${id}.${inFlight}`, pipeline.label, pipeline.call, inFlight, ms);
+    if (pipeline.counter) f.roundTrips = pipeline.counter.roundTrips / f.calls;
+    figures.push(f);
+  }
+  return figures;
 }
