@@ -35,7 +35,11 @@ describe('kill -9 on a process that holds budget reservations', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
+    const killedAt = Date.now();
     await until(15_000, "the killed process's holds expiring", async () => (await held()) === '0');
+    console.log(
+      `[reliability] kill -9: 60 of 100 held by the killed process, free again ${Date.now() - killedAt} ms after SIGKILL (TTL 3000 ms)`,
+    );
     expect(await runner.call('hang', {})).toMatchObject({ status: 'executed', result: 'ran' });
     expect((await store.peek([line], Date.now())).lines[0]).toMatchObject({ spent: '50', held: '0' });
   });

@@ -20,6 +20,10 @@ describe('two processes on one Redis-backed limit and budget', () => {
       (line) => JSON.parse(line) as WorkerReport,
     );
 
+    console.log(
+      `[reliability] two processes: limited ran ${a!.limited.executed ?? 0} + ${b!.limited.executed ?? 0}, ` +
+        `spend ran ${a!.spend.executed ?? 0} + ${b!.spend.executed ?? 0}`,
+    );
     expect(a!.thrown + b!.thrown).toBe(0);
     expect(sum(a!.limited) + sum(b!.limited) + sum(a!.spend) + sum(b!.spend)).toBe(10_000);
     // The rate limit: 5,000 attempts, exactly LIMIT_POINTS run, every other one refused as rate_limited.
