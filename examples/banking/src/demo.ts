@@ -1,4 +1,4 @@
-import { type AuditStats, type VerifyResult, verify } from '@tollgate/audit';
+import { AuditGate, type AuditStats, JsonlFileSink, type VerifyResult, verify } from '@tollgate/audit';
 import { type Clock, GatedToolRunner, type GateResult } from '@tollgate/core';
 import { type ApprovalChoice, GatedOpenAI, ModelCallError } from '@tollgate/openai';
 import OpenAI from 'openai';
@@ -72,9 +72,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const episodes = options.episodes ?? loadEpisodes();
   const payees = knownPayees(episodes);
   const clock = new ReplayClock();
-  const policy = bankPolicy({ knownPayees: payees, auditFile: options.auditFile });
+  const policy = bankPolicy({ knownPayees: payees });
+  // Every call, whatever happens to it, lands in the hash-chained file; an intent record goes first, and if it
+  // cannot be written nothing runs (strict write-ahead). Runner-wide, so even invented tools are recorded.
+  const auditSink = new JsonlFileSink(options.auditFile, { flush: 'fsync' });
+  const auditGate = new AuditGate({ sink: auditSink, writeAhead: true, strict: true });
   const runner = new GatedToolRunner({
-    gates: policy.gates,
+    gates: [...policy.gates, auditGate],
     tools: replayedTools(loadTools(), new Recording(episodes), policy.tools),
     clock,
   });
@@ -128,14 +132,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
   } finally {
     await model.close();
-    await policy.auditSink.close();
+    await auditSink.close();
   }
   return {
     episodes: outcomes,
     summary: summarize(outcomes),
     knownPayees: [...payees],
     denied,
-    audit: { file: options.auditFile, stats: policy.auditGate.stats(), verify: await verify(options.auditFile) },
+    audit: { file: options.auditFile, stats: auditGate.stats(), verify: await verify(options.auditFile) },
     problems,
   };
 }

@@ -1,4 +1,3 @@
-import { AuditGate, JsonlFileSink } from '@tollgate/audit';
 import { BudgetGate } from '@tollgate/budget';
 import type { Gate, GateContext, ToolDefinition } from '@tollgate/core';
 import { RateGate, rateKey } from '@tollgate/rate';
@@ -8,8 +7,6 @@ import { compareDecimal, RuleGate, type WhenRule } from '@tollgate/rule';
 export interface BankPolicyOptions {
   /** IBANs the account has paid or been paid by before the session (see `knownPayees`). */
   knownPayees: ReadonlySet<string>;
-  /** Where the hash-chained audit records go (JSONL; created if missing). */
-  auditFile: string;
   /** Most the agent may send per account per UTC day (default `'2500.00'`). */
   dailyLimit?: string;
   /** Payments (sent or scheduled) per account and session in `paymentWindowMs` (default 3). */
@@ -18,16 +15,15 @@ export interface BankPolicyOptions {
   paymentWindowMs?: number;
 }
 
-/** The gates of the bank's policy, and the per-tool parts to attach to the banking tools. */
+/**
+ * The gates of the bank's policy, and the per-tool parts to attach to the banking tools. The same shape as a
+ * `tollgate replay` policy's `gates()` result, so `examples/policies` replays this very policy.
+ */
 export interface BankPolicy {
-  /** Runner-wide gates: the policy rules and the audit trail (so even unknown tools are recorded). */
+  /** Runner-wide gates: the policy rules. Add an audit gate beside them to record every call. */
   gates: Gate[];
   /** Per tool: gates that apply to it alone (`use`) and its rules (`gates`). */
   tools: Record<string, Pick<ToolDefinition, 'use' | 'gates'>>;
-  /** The audit sink; close it before verifying the file. */
-  auditSink: JsonlFileSink;
-  /** The audit gate, for its counts. */
-  auditGate: AuditGate;
 }
 
 /** The policy's defaults: 2,500.00 a day, 3 payments per session per 10 minutes. */
@@ -48,9 +44,9 @@ export function normalizeIban(value: unknown): string {
  *   payment or a change of a scheduled payment's recipient to any other IBAN waits for approval;
  * - password and profile (address) changes, which hand over the account, wait for approval;
  * - at most `dailyLimit` sent per account per UTC day (budget), and scheduled payments above it need approval;
- * - at most `paymentsPerWindow` payments per session per window (rate), a brake on a looping agent;
- * - every call, whatever happened to it, lands in a hash-chained JSONL audit file, with an intent record
- *   before anything runs; if that record cannot be written, nothing runs (strict write-ahead).
+ * - at most `paymentsPerWindow` payments per session per window (rate), a brake on a looping agent.
+ *
+ * The audit trail is the deployment's to add (the demo writes a strict write-ahead JSONL file).
  */
 export function bankPolicy(options: BankPolicyOptions): BankPolicy {
   const dailyLimit = options.dailyLimit ?? POLICY_DEFAULTS.dailyLimit;
@@ -79,8 +75,6 @@ export function bankPolicy(options: BankPolicyOptions): BankPolicy {
     ],
     cost: (args) => args.amount,
   });
-  const auditSink = new JsonlFileSink(options.auditFile, { flush: 'fsync' });
-  const auditGate = new AuditGate({ sink: auditSink, writeAhead: true, strict: true });
 
   const unknownPayee = (id: string, field: string, what: string): WhenRule => ({
     id,
@@ -99,7 +93,7 @@ export function bankPolicy(options: BankPolicyOptions): BankPolicy {
   const rules = (...list: WhenRule[]) => ({ [RULES]: { rules: list } });
 
   return {
-    gates: [new RuleGate({ name: RULES }), auditGate],
+    gates: [new RuleGate({ name: RULES })],
     tools: {
       send_money: { use: [payments, spend], gates: rules(unknownPayee('payee-unknown', 'recipient', 'A payment')) },
       schedule_transaction: {
@@ -132,7 +126,5 @@ export function bankPolicy(options: BankPolicyOptions): BankPolicy {
         }),
       },
     },
-    auditSink,
-    auditGate,
   };
 }

@@ -1,21 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GatedToolRunner } from '@tollgate/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadTools } from '../src/data.js';
 import { type BankPolicy, bankPolicy } from '../src/policy.js';
 
 const KNOWN = 'GB29NWBK60161331926819';
 const STRANGER = 'US133000000121212121212';
-let dir: string;
 let policy: BankPolicy;
 let runner: GatedToolRunner;
 let t = Date.UTC(2026, 0, 15, 9);
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-bank-policy-'));
-  policy = bankPolicy({ knownPayees: new Set([KNOWN]), auditFile: join(dir, 'audit.jsonl') });
+  policy = bankPolicy({ knownPayees: new Set([KNOWN]) });
   const tools = loadTools().map(({ function: f }) => ({
     name: f.name,
     parameters: f.parameters,
@@ -23,11 +18,6 @@ beforeEach(() => {
     ...policy.tools[f.name],
   }));
   runner = new GatedToolRunner({ gates: policy.gates, tools, clock: { now: () => t } });
-});
-
-afterEach(async () => {
-  await policy.auditSink.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const who = { actor: 'emma', session: 's1' };

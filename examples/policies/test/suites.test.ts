@@ -50,8 +50,8 @@ describe('the AgentDojo suite policies', () => {
       'blocked daily-spend:budget_exceeded': 3,
       'blocked rule:mail_deletion_blocked': 1,
       'approval rule:membership_change': 4,
-      'approval rule:credential_change': 1,
-      'approval rule:new_payee': 1,
+      'approval bank-policy:credential_change': 1,
+      'approval bank-policy:unknown_payee': 1,
       'approval rule:unlisted_link': 1,
       'approval rule:external_recipient': 1,
     });
