@@ -21,8 +21,10 @@ export interface Figure {
   overheadUs?: number;
   /** Median divided by the bare handler's median. */
   ratioToBare?: number;
-  /** Median divided by the median Redis PING round trip of the same run. */
+  /** Median divided by the median Redis PING round trip measured right before it, in the same process. */
   ratioToPing?: number;
+  /** That PING round trip's median, µs. */
+  pingUs?: number;
   /** Redis round trips per call, counted from the client's command stream. */
   roundTrips?: number;
   /** Anything a reader needs to read the figure right. */

@@ -27,7 +27,7 @@ function figureTable(figures: readonly Figure[], extra: 'bare' | 'ping'): string
     'overhead µs',
     '× bare handler',
   ];
-  if (extra === 'ping') head.push('× PING', 'round trips / call');
+  if (extra === 'ping') head.push('PING µs (same process)', '× PING', 'round trips / call');
   return table(
     head,
     figures.map((f) => {
@@ -41,7 +41,9 @@ function figureTable(figures: readonly Figure[], extra: 'bare' | 'ping'): string
         us(f.overheadUs),
         times(f.ratioToBare),
       ];
-      if (extra === 'ping') row.push(times(f.ratioToPing), f.roundTrips === undefined ? '' : f.roundTrips.toFixed(2));
+      if (extra === 'ping') {
+        row.push(us(f.pingUs), times(f.ratioToPing), f.roundTrips === undefined ? '' : f.roundTrips.toFixed(2));
+      }
       return row;
     }),
   );
@@ -57,8 +59,8 @@ export function renderResults(r: BenchResults): string {
       `1-minute load average ${m.loadAverage.start} at the start and ${m.loadAverage.end ?? '?'} at the end ` +
       `(the machine is shared, so absolute figures carry that noise; ratios measured in the same run carry less). ` +
       `Each per-call case runs in a fresh process: ${r.options.warmupMs} ms warm-up, then ${r.options.timeMs} ms of samples, ` +
-      `one call per sample; ${r.options.rounds} passes over all cases, each case keeping its pass with the lowest ` +
-      'median (the spread of the medians is shown next to it).',
+      `one call per sample; ${r.options.rounds} passes over all cases (2 for the scaling tables), each case keeping ` +
+      'its pass with the lowest median (the spread of the medians is shown next to it).',
   );
   out.push(
     '### Targets',
@@ -83,7 +85,8 @@ export function renderResults(r: BenchResults): string {
     const redis = r.redis;
     out.push(
       '### Redis-backed pipeline',
-      `Redis at ${redis.url}. PING round trip in the same run: median ${us(redis.ping.medianUs)} µs, p99 ${us(redis.ping.p99Us)} µs.`,
+      `Redis at ${redis.url}. PING round trip on its own: median ${us(redis.ping.medianUs)} µs, p99 ${us(redis.ping.p99Us)} µs. ` +
+        'Each case below is paired with a PING measured right before it in the same process; × PING divides by that one.',
       figureTable(redis.figures, 'ping'),
       'Round trips counted from the ioredis client’s command stream (a pipeline or MULTI counts as one):',
       table(
@@ -97,6 +100,20 @@ export function renderResults(r: BenchResults): string {
             .join(', '),
         ]),
       ),
+    );
+  }
+
+  if (!('skipped' in r.redis)) {
+    const side = r.redis.serverSide;
+    out.push(
+      'Time inside redis-server per step of an executed pipeline call (SLOWLOG with a 0 µs threshold, on a ' +
+        'redis-server started for this measurement, so no network and no client time are in it):',
+      'skipped' in side
+        ? `Not measured: ${side.skipped}`
+        : table(
+            ['step', 'median µs inside Redis', 'calls'],
+            side.map((s) => [s.step, String(s.medianUs), String(s.calls)]),
+          ),
     );
   }
 

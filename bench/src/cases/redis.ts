@@ -10,6 +10,7 @@ import { ARGS, budgetGate, CONTEXT, paymentRunner, rateGate, ruleGate } from '..
 import type { CallCase, Figure } from '../measure.js';
 import { countRoundTrips, type RoundTripCounter } from '../redis-count.js';
 import { callCase, expectExecuted } from './overhead.js';
+import type { ServerStep } from './redis-server-time.js';
 
 /** Round trips one kind of call makes, counted over `calls` calls after warm-up. */
 export interface RoundTripFigure {
@@ -27,6 +28,8 @@ export interface RedisResult {
   ping: Figure;
   figures: Figure[];
   roundTrips: RoundTripFigure[];
+  /** Execution time of each step inside redis-server, or why it could not be measured. */
+  serverSide: ServerStep[] | { skipped: string };
 }
 
 /** Fail-fast client options, as docs/rate.md and docs/budget.md recommend. */
