@@ -3,8 +3,8 @@ import type { ReplayPolicy, TraceEpisode } from '@tollgate/cli';
 import type { CallContext } from '@tollgate/core';
 import { RateGate, rateKey } from '@tollgate/rate';
 
-/** The AgentDojo suites these policies cover. */
-export type Suite = 'banking' | 'slack' | 'workspace';
+/** The AgentDojo suites whose tool schemas this package holds (banking's come with examples/banking). */
+export type Suite = 'slack' | 'workspace';
 
 /**
  * A suite's tool schemas (OpenAI function-tool format), copied from AgentDojo (MIT) into `data/`. Read relative

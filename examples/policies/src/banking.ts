@@ -1,6 +1,6 @@
 import type { ReplayPolicy } from '@tollgate/cli';
-import { bankPolicy } from '@tollgate/example-banking';
-import { agentdojoContext, suiteTools } from './agentdojo.js';
+import { bankPolicy, loadTools } from '@tollgate/example-banking';
+import { agentdojoContext } from './agentdojo.js';
 
 /**
  * Payees in the account's opening ledger (AgentDojo's banking environment), the same four the demo derives from
@@ -20,7 +20,7 @@ export const BANKING_KNOWN_PAYEES: readonly string[] = [
  */
 export const bankingPolicy = {
   name: 'banking',
-  tools: suiteTools('banking'),
+  tools: loadTools(),
   gates: () => bankPolicy({ knownPayees: new Set(BANKING_KNOWN_PAYEES) }),
   context: agentdojoContext,
   scope: 'episode',

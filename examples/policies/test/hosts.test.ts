@@ -22,8 +22,8 @@ describe('host and address helpers', () => {
   });
 
   it('confine a gate to some tools by skipping it for the others', () => {
-    const options = confine(suiteTools('banking'), { payments: new Set(['send_money']) });
-    expect(options.send_money).toBeUndefined();
-    expect(options.get_balance).toEqual({ payments: false });
+    const options = confine(suiteTools('slack'), { messages: new Set(['send_channel_message']) });
+    expect(options.send_channel_message).toBeUndefined();
+    expect(options.read_channel_messages).toEqual({ messages: false });
   });
 });
