@@ -53,6 +53,17 @@ export const DEFAULT_SECRET_PATTERNS: readonly RegExp[] = [
  */
 const CARD_PATTERN = /\b\d(?:[ -]?\d){12,18}\b/g;
 
+/**
+ * A cheap superset of the default patterns and card numbers: every string one of them can match contains one
+ * of these fragments (case-insensitively), so a string without any cannot hold a default secret and skips the
+ * nine replacements. Keep it in step with {@link DEFAULT_SECRET_PATTERNS}.
+ */
+const DEFAULT_PRECHECK = /sk-|[spr]k_|gh[pousr]_|akia|xox|bearer|:\/\/|passw|pwd|secret|token|api[_-]?key/i;
+const CARD_PRECHECK = /\d(?:[ -]?\d){12}/;
+
+/** Keys remembered per redactor: enough for a program's argument names, bounded against key floods. */
+const KEY_CACHE_SIZE = 1024;
+
 /** The mask written in place of a secret in `mask` mode. */
 export const REDACTED = '[REDACTED]';
 
@@ -81,12 +92,22 @@ export class Redactor {
   private readonly patterns: readonly RegExp[];
   private readonly cards: boolean;
   private readonly hmacKey: string | Buffer | undefined;
+  /** Strings that fail this test cannot match any pattern; `undefined` when the patterns are the caller's own. */
+  private readonly precheck: RegExp | undefined;
+  private readonly keyCache = new Map<string, boolean>();
 
   /** @throws TypeError for hmac mode with an empty key */
   constructor(options: RedactorOptions = {}) {
     this.keys = (options.keys ?? DEFAULT_SECRET_KEYS).map(normalizeKey);
     this.patterns = (options.patterns ?? DEFAULT_SECRET_PATTERNS).map(globalCopy);
     this.cards = options.cardNumbers ?? true;
+    // Only the default patterns have a known superset; the caller's own are run on every string.
+    this.precheck =
+      options.patterns === undefined
+        ? this.cards
+          ? new RegExp(`${DEFAULT_PRECHECK.source}|${CARD_PRECHECK.source}`, 'i')
+          : DEFAULT_PRECHECK
+        : undefined;
     const mode = options.mode ?? 'mask';
     this.hmacKey = mode === 'mask' ? undefined : mode.hmacKey;
     if (mode !== 'mask' && (!this.hmacKey || this.hmacKey.length === 0)) {
@@ -96,25 +117,33 @@ export class Redactor {
 
   /** True when values under this key name are secrets. */
   isSecretKey(key: string): boolean {
-    const k = normalizeKey(key);
-    return k !== '' && this.keys.some((s) => k.endsWith(s));
+    let secret = this.keyCache.get(key);
+    if (secret === undefined) {
+      const k = normalizeKey(key);
+      secret = k !== '' && this.keys.some((s) => k.endsWith(s));
+      if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.clear();
+      this.keyCache.set(key, secret);
+    }
+    return secret;
   }
 
   /** A string with every secret pattern replaced. */
   redactString(text: string): string {
+    if (this.precheck !== undefined && !this.precheck.test(text)) return text;
     let out = text;
     for (const pattern of this.patterns) {
       out = out.replace(pattern, (...m) => {
         const groups = m.at(-1) as Record<string, string | undefined> | undefined;
         const match = m[0] as string;
         const secret = typeof groups === 'object' && groups ? groups.secret : undefined;
-        if (secret === undefined) return this.replacement(match);
+        if (secret === undefined) return this.mask(match);
         const at = match.lastIndexOf(secret);
-        return match.slice(0, at) + this.replacement(secret) + match.slice(at + secret.length);
+        return match.slice(0, at) + this.mask(secret) + match.slice(at + secret.length);
       });
     }
-    if (this.cards) {
-      out = out.replace(CARD_PATTERN, (match) => (luhn(match.replace(/[ -]/g, '')) ? this.replacement(match) : match));
+    // A card number has at least 13 digits.
+    if (this.cards && out.length >= 13) {
+      out = out.replace(CARD_PATTERN, (match) => (luhn(match.replace(/[ -]/g, '')) ? this.mask(match) : match));
     }
     return out;
   }
@@ -124,19 +153,21 @@ export class Redactor {
     if (typeof value === 'string') return this.redactString(value);
     if (typeof value === 'number') {
       return this.cards && Number.isSafeInteger(value) && value >= 1e12 && luhn(String(value))
-        ? this.replacement(String(value))
+        ? this.mask(String(value))
         : value;
     }
     if (value === null || typeof value === 'boolean') return value;
     if (Array.isArray(value)) return value.map((v) => this.redact(v));
     const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] = this.isSecretKey(k) ? this.replacement(v) : this.redact(v);
+    for (const k of Object.keys(value)) {
+      const v = value[k] as Json;
+      out[k] = this.isSecretKey(k) ? this.mask(v) : this.redact(v);
     }
     return out;
   }
 
-  private replacement(secret: Json): string {
+  /** What is written in place of a secret: {@link REDACTED}, or in hmac mode `hmac:<hex>` of its text (canonical JSON for non-strings). */
+  mask(secret: Json): string {
     if (this.hmacKey === undefined) return REDACTED;
     const text = typeof secret === 'string' ? secret : canonicalJson(secret);
     return `hmac:${createHmac('sha256', this.hmacKey).update(text).digest('hex')}`;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AuditRecord,
   DEFAULT_SECRET_KEYS,
+  DEFAULT_SECRET_PATTERNS,
   JsonlFileSink,
   REDACTED,
   Redactor,
@@ -153,5 +154,63 @@ describe('Redactor', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('skips no string the default patterns would change (the pre-check is a superset)', () => {
+    // Given as the caller's own list, the same patterns run on every string, without the pre-check.
+    const everyString = new Redactor({ patterns: [...DEFAULT_SECRET_PATTERNS] });
+    const fragments = fc.constantFrom(
+      'sk-',
+      'sk-proj-',
+      'rk_live_',
+      'pk_test_',
+      'ghp_',
+      'gho_',
+      'AKIA',
+      'xoxb-',
+      'Bearer',
+      'BEARER ',
+      '://',
+      'user:',
+      '@',
+      'Password',
+      'PASSWD',
+      'pwd',
+      'Secret',
+      'TOKEN',
+      'api_key',
+      'Api-Key',
+      'apikey',
+      '=',
+      ': ',
+      ' ',
+      '-',
+      '4111',
+      '1111',
+      '5555',
+      '4444',
+      '0',
+      'Q7xT2mVb9LkWc4Rz8NpY3sHd',
+      'IOSFODNN7EXAMPLE',
+    );
+    const text = fc.array(fc.oneof(fragments, fc.string({ maxLength: 4 })), { maxLength: 12 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(r.redactString(s)).toBe(everyString.redactString(s));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const s of ['PASSWORD=abc', 'Token: x1', 'API-KEY=k', 'x Bearer a.b', '4111-1111-1111-1111', 'a://u:p@h']) {
+      expect(r.redactString(s)).not.toBe(s);
+      expect(r.redactString(s)).toBe(everyString.redactString(s));
+    }
+  });
+
+  it('answers key lookups the same once its key cache has filled and been cleared', () => {
+    const cached = new Redactor();
+    const keys = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `field_${i}_token` : `field_${i}`));
+    for (let round = 0; round < 2; round++) {
+      for (const [i, key] of keys.entries()) expect(cached.isSecretKey(key)).toBe(i % 3 === 0);
+    }
   });
 });
