@@ -104,33 +104,34 @@ export interface EntryOptions {
 
 /** The write-ahead record of a call about to run. */
 export function intentEntry(ctx: GateContext, options: EntryOptions): AuditEntry {
-  return compact({
-    ...common(ctx, 'intent', randomUUID()),
-    args: bounded(ctx.args, options),
-  });
+  const entry = common(ctx, 'intent', randomUUID());
+  entry.args = bounded(ctx.args, options);
+  return entry;
 }
 
-/** The record of a call's final result, whatever its status. */
+/**
+ * The record of a call's final result, whatever its status. Built in its final shape, field by field in the
+ * record's order, with absent fields left out (so an absent field and a missing one hash alike).
+ */
 export function outcomeEntry(result: GateResult, ctx: GateContext, options: EntryOptions): AuditEntry {
   const { redactor } = options;
-  return compact({
-    ...common(ctx, 'outcome', result.eventId),
-    status: result.status,
-    reason: text(result.reason),
-    blockedBy: result.blockedBy === undefined ? undefined : text(result.blockedBy),
-    message: scrub(result.message, redactor),
-    decisions: result.decisions.map((d) => decision(d, options)),
-    args: bounded(ctx.args, options),
-    result: 'result' in result ? bounded(result.result, options) : undefined,
-    error: result.error && redactError(result.error, redactor),
-    approvalId: result.approval?.id,
-    resumedFrom: result.resumedFrom,
-    durationMs: Math.max(0, ctx.clock.now() - result.timings.startedAt),
-  });
+  const entry = common(ctx, 'outcome', result.eventId);
+  if (result.status !== undefined) entry.status = result.status;
+  entry.reason = text(result.reason);
+  if (result.blockedBy !== undefined) entry.blockedBy = text(result.blockedBy);
+  entry.message = scrub(result.message, redactor);
+  entry.decisions = result.decisions.map((d) => decision(d, options));
+  entry.args = bounded(ctx.args, options);
+  if ('result' in result) entry.result = bounded(result.result, options);
+  if (result.error) entry.error = redactError(result.error, redactor);
+  if (result.approval?.id !== undefined) entry.approvalId = result.approval.id;
+  if (result.resumedFrom !== undefined) entry.resumedFrom = result.resumedFrom;
+  entry.durationMs = Math.max(0, ctx.clock.now() - result.timings.startedAt);
+  return entry;
 }
 
-function common(ctx: GateContext, kind: AuditKind, eventId: string) {
-  return {
+function common(ctx: GateContext, kind: AuditKind, eventId: string): AuditEntry {
+  const entry = {
     v: AUDIT_FORMAT_VERSION,
     ts: new Date(ctx.clock.now()).toISOString(),
     kind,
@@ -138,23 +139,20 @@ function common(ctx: GateContext, kind: AuditKind, eventId: string) {
     traceId: text(ctx.traceId),
     eventId,
     tool: text(ctx.tool),
-    actor: optionalText(ctx.actor),
-    tenant: optionalText(ctx.tenant),
-    session: optionalText(ctx.session),
-  };
+  } as AuditEntry;
+  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = text(ctx.actor);
+  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = text(ctx.tenant);
+  if (ctx.session !== undefined && ctx.session !== null) entry.session = text(ctx.session);
+  return entry;
 }
 
 function decision(d: GateDecision, options: EntryOptions): AuditDecision {
   const { redactor } = options;
-  return compact({
-    gate: text(d.gate),
-    stage: d.stage,
-    outcome: d.outcome,
-    reason: text(d.reason),
-    message: d.message === undefined ? undefined : scrub(d.message, redactor),
-    error: d.error && redactError(d.error, redactor),
-    data: d.data === undefined ? undefined : bounded(d.data, options),
-  });
+  const out: AuditDecision = { gate: text(d.gate), stage: d.stage, outcome: d.outcome, reason: text(d.reason) };
+  if (d.message !== undefined) out.message = scrub(d.message, redactor);
+  if (d.error) out.error = redactError(d.error, redactor);
+  if (d.data !== undefined) out.data = bounded(d.data, options);
+  return out;
 }
 
 function redactError(error: { name: string; message: string }, redactor: Redactor) {
@@ -166,12 +164,82 @@ function scrub(value: unknown, redactor: Redactor): string {
   return redactor.redactString(wellFormed(String(value)));
 }
 
-/** Redacts, then truncates: the preview of a long value never holds an unredacted secret. */
+/**
+ * Redacts, then truncates: the preview of a long value never holds an unredacted secret. The JSON text is
+ * only built when a cheap upper bound of its length passes `maxValueChars`.
+ */
 function bounded(value: unknown, { redactor, maxValueChars }: EntryOptions): Json | TruncatedValue {
-  const safe = redactor.redact(toJson(value, 0, new WeakSet()));
+  const safe = redactedJson(value, 0, new WeakSet(), redactor);
+  if (jsonLengthBound(safe, maxValueChars) <= maxValueChars) return safe;
   const json = JSON.stringify(safe);
   if (json.length <= maxValueChars) return safe;
   return { truncated: true, chars: json.length, preview: wellFormed(json.slice(0, maxValueChars)) };
+}
+
+/**
+ * An upper bound of `JSON.stringify(value).length` (a string's JSON text is at most six characters per code
+ * unit, `\uXXXX`, plus quotes), or any number above `limit` once the bound passes it.
+ */
+function jsonLengthBound(value: Json, limit: number): number {
+  if (typeof value === 'string') return 2 + 6 * value.length;
+  if (typeof value === 'number') return String(value).length;
+  if (typeof value === 'boolean') return 5;
+  if (value === null) return 4;
+  let total = 2;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      total += jsonLengthBound(v, limit - total) + 1;
+      if (total > limit) return total;
+    }
+    return total;
+  }
+  for (const k of Object.keys(value)) {
+    total += 2 + 6 * k.length + 2 + jsonLengthBound(value[k] as Json, limit - total);
+    if (total > limit) return total;
+  }
+  return total;
+}
+
+/**
+ * `redactor.redact(toJson(value))` in one walk: the plain, redacted JSON of any value. Values under secret
+ * keys are masked whole (their JSON form is still built, as hmac mode hashes it).
+ */
+function redactedJson(value: unknown, depth: number, seen: WeakSet<object>, redactor: Redactor): Json {
+  if (typeof value === 'string') return redactor.redactString(wellFormed(value));
+  if (typeof value !== 'object' || value === null) return redactor.redact(toJson(value, depth, seen));
+  const obj = value as object;
+  if (depth >= MAX_DEPTH || seen.has(obj) || !isPlain(obj)) return redactor.redact(toJson(value, depth, seen));
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return Array.from(obj, (v) => redactedJson(v, depth + 1, seen, redactor));
+    const out: Record<string, Json> = {};
+    for (const k of Object.keys(obj)) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      const key = wellFormed(k);
+      out[key] = redactor.isSecretKey(key)
+        ? redactor.mask(toJson(v, depth + 1, seen))
+        : redactedJson(v, depth + 1, seen, redactor);
+    }
+    return out;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/** Arrays and objects that `toJson` copies field by field (not Dates, Errors, binary, Maps or Sets). */
+function isPlain(obj: object): boolean {
+  return (
+    Array.isArray(obj) ||
+    !(
+      obj instanceof Date ||
+      obj instanceof Error ||
+      ArrayBuffer.isView(obj) ||
+      obj instanceof ArrayBuffer ||
+      obj instanceof Map ||
+      obj instanceof Set
+    )
+  );
 }
 
 const MAX_DEPTH = 32;
@@ -227,13 +295,4 @@ function wellFormed(text: string): string {
 /** Identity fields come from the model or the caller: any value is stored as a well-formed string. */
 function text(value: unknown): string {
   return wellFormed(String(value));
-}
-
-function optionalText(value: unknown): string | undefined {
-  return value === undefined || value === null ? undefined : text(value);
-}
-
-/** Drops `undefined` fields, so an absent field and a missing one hash alike. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

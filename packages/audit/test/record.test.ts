@@ -1,0 +1,67 @@
+import type { GateContext, Json } from '@tollgate/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { intentEntry, REDACTED, Redactor } from '../src/index.js';
+
+const redactor = new Redactor();
+
+function entryArgs(args: unknown, maxValueChars: number) {
+  const ctx = {
+    tool: 'pay',
+    args,
+    callId: 'call-1',
+    traceId: 'trace-1',
+    actor: undefined,
+    tenant: undefined,
+    session: undefined,
+    clock: { now: () => 0 },
+  } as unknown as GateContext;
+  return intentEntry(ctx, { redactor, maxValueChars }).args;
+}
+
+describe('entry values', () => {
+  it('are the redacted value when its JSON fits, else a preview of it with its exact length', () => {
+    const secretish = fc.constantFrom(
+      'sk-proj-Q7xT2mVb9LkWc4Rz8NpY3sHd',
+      'token=abc',
+      '4111 1111 1111 1111',
+      '\u00e9\n"',
+    );
+    const value = fc.letrec((tie) => ({
+      json: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), secretish, tie('obj'), tie('arr')),
+      obj: fc.dictionary(fc.constantFrom('note', 'api_key', 'Password', 'to', 'x'), tie('json'), { maxKeys: 4 }),
+      arr: fc.array(tie('json'), { maxLength: 4 }),
+    })).json;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 64, max: 400 }), (v, max) => {
+        const redacted = redactor.redact(v as Json);
+        const json = JSON.stringify(redacted);
+        const args = entryArgs(v, max);
+        if (json.length <= max) expect(args).toEqual(redacted);
+        else {
+          expect(args).toMatchObject({ truncated: true, chars: json.length });
+          // The preview is the text's start (a surrogate pair cut in two becomes U+FFFD, same length).
+          expect((args as { preview: string }).preview).toHaveLength(max);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('mask values under secret keys whole, inside non-JSON values too', () => {
+    const args = {
+      when: new Date(0),
+      failure: new Error('password=hunter2'),
+      tags: new Set(['token=abc']),
+      byName: new Map([['api_key', { deep: 'x' }]]),
+      nested: { Authorization: ['Bearer abc'] },
+    };
+    expect(entryArgs(args, 4096)).toEqual({
+      when: '1970-01-01T00:00:00.000Z',
+      failure: { name: 'Error', message: `password=${REDACTED}` },
+      tags: [`token=${REDACTED}`],
+      byName: { api_key: REDACTED },
+      nested: { Authorization: REDACTED },
+    });
+  });
+});
