@@ -26,8 +26,10 @@ export function recordHash(record: Omit<AuditRecord, 'hash'> | AuditRecord): str
 
 /** Seals an entry as the record after `head`: the next seq, linked by `prevHash`, hashed. */
 export function seal(entry: AuditEntry, head: ChainHead): AuditRecord {
-  const unsealed = { seq: head.seq + 1, ...entry, prevHash: head.hash };
-  return { ...unsealed, hash: recordHash(unsealed) };
+  const record = { seq: head.seq + 1, ...entry, prevHash: head.hash } as AuditRecord;
+  // Hashed before `hash` is set: the same value recordHash computes, without its two copies of the record.
+  record.hash = sha256Canonical(record);
+  return record;
 }
 
 /** A record as one JSONL line (no newline), `seq` first for readers; `hash` and `prevHash` last. */
