@@ -49,3 +49,26 @@ export function writtenDecimals(value: string | number): number {
 export function formatAmount(amount: Decimal, minDecimals: number): string {
   return amount.toFixed(Math.max(minDecimals, amount.decimalPlaces()));
 }
+
+/**
+ * {@link parseAmount} for decimal strings that recur (limits, usual costs), each parsed once: up to `size`
+ * strings are kept, and the cache starts over when full so memory stays bounded. Decimals are immutable, so a
+ * cached one is safe to share. Throws as {@link parseAmount} does; failures are not cached.
+ */
+export class AmountCache {
+  private readonly parsed = new Map<string, Decimal>();
+
+  /** @param size most strings kept (default 1024) */
+  constructor(private readonly size = 1024) {}
+
+  /** The amount `text` holds. @throws {BudgetAmountError} as {@link parseAmount} */
+  parse(text: string): Decimal {
+    let amount = this.parsed.get(text);
+    if (amount === undefined) {
+      amount = parseAmount(text);
+      if (this.parsed.size >= this.size) this.parsed.clear();
+      this.parsed.set(text, amount);
+    }
+    return amount;
+  }
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Gate, GateContext, GateVerdict, Reservation, SettleInfo } from '@tollgate/core';
 import { errorText } from '@tollgate/core';
 import type { Decimal } from 'decimal.js';
-import { BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
+import { AmountCache, BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
 import { MemoryBudgetStore } from './memory-store.js';
 import type {
   BudgetCost,
@@ -29,6 +29,10 @@ export const BudgetReason = {
 interface Budget {
   name: string;
   max: Decimal;
+  /** `max` as the store takes it, formatted once. */
+  maxText: string;
+  /** `max` with the budget's own decimals, as answers usually show it. */
+  maxShown: string;
   decimals: number;
   windowMs: number | undefined;
   key: (ctx: GateContext) => string;
@@ -60,6 +64,8 @@ export class BudgetGate implements Gate {
   private readonly plan: Plan;
   private readonly onSettle: BudgetGateOptions['onSettle'];
   private readonly toolPlans = new WeakMap<object, Plan>();
+  /** Costs given as strings recur (fixed costs, usual amounts): each is parsed once. */
+  private readonly costs = new AmountCache();
 
   /** @throws {TypeError} for an invalid budget or cost: configuration errors surface at start-up. */
   constructor(options: BudgetGateOptions) {
@@ -80,16 +86,18 @@ export class BudgetGate implements Gate {
     const estimate = typeof plan.cost === 'object';
     let amount: Decimal;
     try {
-      amount = parseAmount(costOf(plan.cost, ctx), 'amount');
+      const cost = costOf(plan.cost, ctx);
+      amount = typeof cost === 'string' ? this.costs.parse(cost) : parseAmount(cost, 'amount');
     } catch (err) {
       if (err instanceof BudgetAmountError) return invalid(err);
       throw err;
     }
+    const amountText = amount.toFixed();
     const lines: BudgetLine[] = plan.budgets.map((b) => ({
       key: `${this.name}:${b.name}:${keyOf(b, ctx)}`,
-      max: b.max.toFixed(),
+      max: b.maxText,
       windowMs: b.windowMs,
-      amount: amount.toFixed(),
+      amount: amountText,
     }));
     const id = randomUUID();
     let outcome: ReserveOutcome;
@@ -127,12 +135,14 @@ export class BudgetGate implements Gate {
             invalidReport = (err as Error).message;
           }
         }
-        const commit = (amount: Decimal) =>
-          this.store.commit(
+        const commit = (amount: Decimal) => {
+          const text = amount.toFixed();
+          return this.store.commit(
             id,
-            lines.map((l) => ({ key: l.key, windowMs: l.windowMs, amount: amount.toFixed() })),
+            lines.map((l) => ({ key: l.key, windowMs: l.windowMs, amount: text })),
             ctx.clock.now(),
           );
+        };
         let ledgers: Awaited<ReturnType<BudgetStore['commit']>>;
         try {
           ledgers = await commit(charge);
@@ -255,10 +265,13 @@ function compileBudgets(specs: readonly BudgetSpec[]): Budget[] {
     } catch (err) {
       throw new TypeError(errorText(err));
     }
+    const decimals = writtenDecimals(spec.max);
     return {
       name,
       max,
-      decimals: writtenDecimals(spec.max),
+      maxText: max.toFixed(),
+      maxShown: formatAmount(max, decimals),
+      decimals,
       windowMs,
       key: spec.key ?? (() => '*'),
       label: spec.label ?? `Budget "${name}"`,
@@ -276,14 +289,16 @@ function keyOf(budget: Budget, ctx: GateContext): string {
 
 /** The decision's data and, for a block, its model message. */
 function describe(budgets: Budget[], outcome: ReserveOutcome, requested: Decimal, estimate: boolean) {
+  const requestedDecimals = requested.decimalPlaces();
   const rows = budgets.map((b, i) => {
     const usage = outcome.lines[i]!;
-    const spent = new Money(usage.spent);
-    const held = new Money(usage.held);
-    let remaining = b.max.minus(spent).minus(held);
+    const spent = money(usage.spent);
+    const held = money(usage.held);
+    let remaining = b.max.minus(spent);
+    if (!held.isZero()) remaining = remaining.minus(held);
     if (outcome.ok) remaining = remaining.minus(requested);
-    if (remaining.isNegative()) remaining = new Money(0);
-    const dp = Math.max(b.decimals, requested.decimalPlaces());
+    if (remaining.isNegative()) remaining = ZERO;
+    const dp = Math.max(b.decimals, requestedDecimals);
     const row: Record<string, unknown> = {
       budget: b.name,
       key: usage.key,
@@ -291,7 +306,7 @@ function describe(budgets: Budget[], outcome: ReserveOutcome, requested: Decimal
       held: formatAmount(held, dp),
       requested: formatAmount(requested, dp),
       remaining: formatAmount(remaining, dp),
-      max: formatAmount(b.max, dp),
+      max: dp === b.decimals ? b.maxShown : formatAmount(b.max, dp),
       window: b.windowMs ?? 'lifetime',
     };
     if (estimate) row.estimate = true;
@@ -317,6 +332,13 @@ function describe(budgets: Budget[], outcome: ReserveOutcome, requested: Decimal
     message += ' This budget does not reset; ask the user before trying again.';
   }
   return { message, extra: retryAfterMs === undefined ? { data } : { data, retryAfterMs } };
+}
+
+const ZERO = new Money(0);
+
+/** A store's decimal string as a Decimal; `'0'`, the usual `held`, without parsing. */
+function money(text: string): Decimal {
+  return text === '0' ? ZERO : new Money(text);
 }
 
 function duration(ms: number): string {

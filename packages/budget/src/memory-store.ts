@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { Money, parseAmount } from './amount.js';
+import { AmountCache, Money } from './amount.js';
 import type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';
 
 /** Options for {@link MemoryBudgetStore}. */
@@ -22,6 +22,8 @@ interface Ledger {
   spent: Decimal;
   held: Decimal;
   holds: Map<string, Hold>;
+  /** `spent` and `held` as decimal strings, formatted when first asked for after a change. */
+  text: { spent: string; held: string } | undefined;
 }
 
 const ZERO = new Money(0);
@@ -36,6 +38,7 @@ export class MemoryBudgetStore implements BudgetStore {
   private readonly ttlMs: number;
   private readonly sweepIntervalMs: number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
+  private readonly amounts = new AmountCache();
 
   constructor(options: MemoryBudgetStoreOptions = {}) {
     this.ttlMs = options.reservationTtlMs ?? 600_000;
@@ -47,8 +50,9 @@ export class MemoryBudgetStore implements BudgetStore {
     if (!outcome.ok) return outcome;
     for (const line of lines) {
       const ledger = this.ledger(line.key, line.windowMs, now);
-      const amount = parseAmount(line.amount);
+      const amount = this.amounts.parse(line.amount);
       ledger.held = ledger.held.plus(amount);
+      ledger.text = undefined;
       ledger.holds.set(id, { amount, expiresAt: now + this.ttlMs });
     }
     return outcome;
@@ -63,7 +67,8 @@ export class MemoryBudgetStore implements BudgetStore {
       const ledger = this.ledger(line.key, line.windowMs, now);
       const hold = ledger.holds.get(id);
       if (hold) this.drop(ledger, id, hold);
-      ledger.spent = ledger.spent.plus(parseAmount(line.amount));
+      ledger.spent = ledger.spent.plus(this.amounts.parse(line.amount));
+      ledger.text = undefined;
       return { ...usage(line.key, ledger), late: !hold };
     });
   }
@@ -97,8 +102,8 @@ export class MemoryBudgetStore implements BudgetStore {
     const out = lines.map((line, i) => {
       // A dry run for a key never charged creates nothing.
       const ledger = this.find(line.key, line.windowMs, now) ?? emptyLedger(line.windowMs, now);
-      const free = parseAmount(line.max).minus(ledger.spent).minus(ledger.held);
-      if (blocked === undefined && parseAmount(line.amount).greaterThan(free)) blocked = i;
+      const free = this.amounts.parse(line.max).minus(ledger.spent).minus(ledger.held);
+      if (blocked === undefined && this.amounts.parse(line.amount).greaterThan(free)) blocked = i;
       return usage(line.key, ledger);
     });
     return blocked === undefined ? { ok: true, now, lines: out } : { ok: false, blocked, now, lines: out };
@@ -123,6 +128,7 @@ export class MemoryBudgetStore implements BudgetStore {
       // Holds carry over: calls in flight still count against the window they will be charged to.
       ledger.windowStart = start;
       ledger.spent = ZERO;
+      ledger.text = undefined;
     }
     this.expireHolds(ledger, now);
     return ledger;
@@ -139,6 +145,7 @@ export class MemoryBudgetStore implements BudgetStore {
   private drop(ledger: Ledger, id: string, hold: Hold): void {
     ledger.holds.delete(id);
     ledger.held = ledger.held.minus(hold.amount);
+    ledger.text = undefined;
   }
 }
 
@@ -147,11 +154,19 @@ function windowStart(windowMs: number | undefined, now: number): number {
 }
 
 function emptyLedger(windowMs: number | undefined, now: number): Ledger {
-  return { windowStart: windowStart(windowMs, now), windowMs, spent: ZERO, held: ZERO, holds: new Map() };
+  return {
+    windowStart: windowStart(windowMs, now),
+    windowMs,
+    spent: ZERO,
+    held: ZERO,
+    holds: new Map(),
+    text: undefined,
+  };
 }
 
 function usage(key: string, ledger: Ledger): BudgetUsage {
-  const u: BudgetUsage = { key, spent: ledger.spent.toFixed(), held: ledger.held.toFixed() };
+  ledger.text ??= { spent: ledger.spent.toFixed(), held: ledger.held.toFixed() };
+  const u: BudgetUsage = { key, spent: ledger.text.spent, held: ledger.text.held };
   if (ledger.windowMs !== undefined) u.windowStart = ledger.windowStart;
   return u;
 }
