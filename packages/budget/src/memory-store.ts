@@ -28,6 +28,9 @@ interface Ledger {
 
 const ZERO = new Money(0);
 
+/** Most ledgers one call examines for eviction, so no call pays for a whole sweep of a large store. */
+const SWEEP_SLICE = 1_000;
+
 /**
  * Budgets in this process's memory, exact (decimal.js) and atomic because each method runs to completion
  * without awaiting. Ledgers whose window has ended and that hold nothing are evicted, so memory for idle
@@ -38,6 +41,8 @@ export class MemoryBudgetStore implements BudgetStore {
   private readonly ttlMs: number;
   private readonly sweepIntervalMs: number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
+  /** The sweep in progress, spread over calls; `undefined` between sweeps. */
+  private sweeping: Iterator<[string, Ledger]> | undefined;
   private readonly amounts = new AmountCache();
 
   constructor(options: MemoryBudgetStoreOptions = {}) {
@@ -86,18 +91,43 @@ export class MemoryBudgetStore implements BudgetStore {
     return this.ledgers.size;
   }
 
-  /** Evicts ledgers whose window ended before `now` and that hold nothing; runs by itself every `sweepIntervalMs`. */
+  /**
+   * Evicts, all at once, ledgers whose window ended before `now` and that hold nothing. The store also does
+   * this by itself every `sweepIntervalMs`, spread over calls: each reserve or peek examines at most 1,000
+   * ledgers until every ledger has been examined.
+   */
   sweep(now: number): void {
     this.nextSweepAt = now + this.sweepIntervalMs;
-    for (const [key, ledger] of this.ledgers) {
+    this.sweeping = undefined;
+    this.sweepSome(this.ledgers.entries(), now, Number.POSITIVE_INFINITY);
+  }
+
+  /** Examines up to `limit` ledgers of `entries`; true when none are left. */
+  private sweepSome(entries: Iterator<[string, Ledger]>, now: number, limit: number): boolean {
+    for (let n = 0; n < limit; n++) {
+      const next = entries.next();
+      if (next.done) return true;
+      const [key, ledger] = next.value;
       this.expireHolds(ledger, now);
       const ended = ledger.windowMs !== undefined && now >= ledger.windowStart + ledger.windowMs;
       if (ended && ledger.holds.size === 0) this.ledgers.delete(key);
     }
+    return false;
+  }
+
+  /** One slice of the periodic sweep; a new sweep starts once the last one is done and the interval has passed. */
+  private sweepSlice(now: number): void {
+    if (this.sweeping === undefined) {
+      if (now < this.nextSweepAt) return;
+      this.nextSweepAt = now + this.sweepIntervalMs;
+      // A Map's iterator survives deletions and sees ledgers added meanwhile, so a sweep may span calls.
+      this.sweeping = this.ledgers.entries();
+    }
+    if (this.sweepSome(this.sweeping, now, SWEEP_SLICE)) this.sweeping = undefined;
   }
 
   private evaluate(lines: readonly BudgetLine[], now: number): ReserveOutcome {
-    if (now >= this.nextSweepAt) this.sweep(now);
+    this.sweepSlice(now);
     let blocked: number | undefined;
     const out = lines.map((line, i) => {
       // A dry run for a key never charged creates nothing.

@@ -27,6 +27,29 @@ describe('MemoryBudgetStore', () => {
     expect(store.size).toBe(2);
   });
 
+  it('spreads the periodic sweep of many idle ledgers over several calls, then evicts them all', async () => {
+    const store = new MemoryBudgetStore({ sweepIntervalMs: 1_000 });
+    const idle = 2_500;
+    for (let i = 0; i < idle; i++) {
+      const line = { key: `k${i}`, max: '5', windowMs: 60_000, amount: '1' };
+      await store.reserve(`r${i}`, [line], 0);
+      await store.commit(`r${i}`, [line], 0);
+    }
+    expect(store.size).toBe(idle);
+    const peek = () => store.peek([{ key: 'other', max: '5', windowMs: 60_000, amount: '1' }], 60_000);
+    await peek();
+    // One call examined a slice, not every ledger.
+    expect(store.size).toBeGreaterThan(0);
+    expect(store.size).toBeLessThan(idle);
+    for (let calls = 1; calls < 10 && store.size > 0; calls++) await peek();
+    expect(store.size).toBe(0);
+    // An explicit sweep still evicts everything at once.
+    await store.reserve('again', [{ key: 'again', max: '5', windowMs: 60_000, amount: '1' }], 60_000);
+    await store.release('again', ['again'], 60_000);
+    store.sweep(120_000);
+    expect(store.size).toBe(0);
+  });
+
   it('creates no ledger for dry runs', async () => {
     const store = new MemoryBudgetStore();
     const gate = new BudgetGate({ store, budgets: [{ max: '5', key: (ctx) => ctx.actor ?? '-' }], cost: '1' });
