@@ -285,11 +285,13 @@ function toJson(value: unknown, depth: number, seen: WeakSet<object>): Json {
   }
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** ES2024 string methods (Node 20 has them; the project's TypeScript lib is ES2023). */
+type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /** RFC 8785 rejects lone surrogates; replace them (U+FFFD) instead of failing the record. */
 function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
+  const s = text as Es2024String;
+  return s.isWellFormed() ? text : s.toWellFormed();
 }
 
 /** Identity fields come from the model or the caller: any value is stored as a well-formed string. */

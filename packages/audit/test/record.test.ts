@@ -1,7 +1,7 @@
 import type { GateContext, Json } from '@tollgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { intentEntry, REDACTED, Redactor } from '../src/index.js';
+import { GENESIS, intentEntry, REDACTED, Redactor, seal } from '../src/index.js';
 
 const redactor = new Redactor();
 
@@ -63,5 +63,12 @@ describe('entry values', () => {
       byName: { api_key: REDACTED },
       nested: { Authorization: REDACTED },
     });
+  });
+
+  it('replace lone surrogates in keys and strings with U+FFFD, so the record can be canonicalized and sealed', () => {
+    const args = { ['k\uD800']: 'a\uDC00b', pair: '\uD83D\uDE00', list: ['\uDBFF'] };
+    expect(entryArgs(args, 4096)).toEqual({ 'k\uFFFD': 'a\uFFFDb', pair: '\uD83D\uDE00', list: ['\uFFFD'] });
+    const ctx = { tool: '\uD800', args, callId: 'c', traceId: 't', clock: { now: () => 0 } } as unknown as GateContext;
+    expect(seal(intentEntry(ctx, { redactor, maxValueChars: 4096 }), GENESIS).tool).toBe('\uFFFD');
   });
 });
