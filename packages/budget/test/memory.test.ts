@@ -45,7 +45,7 @@ describe('MemoryBudgetStore', () => {
     expect(store.size).toBe(0);
     // An explicit sweep still evicts everything at once.
     await store.reserve('again', [{ key: 'again', max: '5', windowMs: 60_000, amount: '1' }], 60_000);
-    await store.release('again', ['again'], 60_000);
+    await store.release('again', ['again']);
     store.sweep(120_000);
     expect(store.size).toBe(0);
   });
