@@ -164,6 +164,32 @@ export const MAPPING_ROWS: MappingRow[] = [
     'bighub_review',
   ),
   row('legacy result without allowed', { result: 'blocked' }, 'block', 'bighub_unrecognized'),
+  row('legacy allowed yet result blocked', { allowed: true, result: 'blocked' }, 'block', 'bighub_contradictory'),
+  // generations that disagree
+  row(
+    'autonomous but legacy allowed false',
+    { mode: 'autonomous', can_run: true, allowed: false },
+    'block',
+    'bighub_contradictory',
+  ),
+  row(
+    'can_run but recommendation do_not_proceed',
+    { can_run: true, recommendation: 'do_not_proceed', enforcement_mode: 'advisory' },
+    'block',
+    'bighub_contradictory',
+  ),
+  row(
+    'recommendation proceed but legacy blocked',
+    { recommendation: 'proceed', enforcement_mode: 'advisory', allowed: false, result: 'blocked' },
+    'block',
+    'bighub_contradictory',
+  ),
+  row(
+    'enforced allowed but legacy allowed false',
+    { recommendation: 'proceed', enforcement_mode: 'enforced', enforced_verdict: 'allowed', allowed: false },
+    'block',
+    'bighub_contradictory',
+  ),
   // unknown
   row('empty object', {}, 'block', 'bighub_unrecognized'),
   row('unknown fields', { verdict: 'yes' }, 'block', 'bighub_unrecognized'),

@@ -54,6 +54,8 @@ describe('mapDecision', () => {
         expect(d.needs_more_context).not.toBe(true);
         expect(['review', 'blocked', 'needs_context', 'other', 1]).not.toContain(d.mode);
         expect(d.can_run).not.toBe(false);
+        expect(d.allowed).not.toBe(false);
+        expect(d.result).not.toBe('blocked');
         if (d.enforcement_mode === 'enforced') expect(['allowed', 'proceed']).toContain(d.enforced_verdict);
         const betterDecision = [d.mode, d.can_run, d.needs_review, d.needs_more_context, d.should_not_run].some(
           (v) => v !== undefined,

@@ -55,8 +55,10 @@ const RECOMMENDATIONS = new Set(['proceed', 'proceed_with_caution', 'review_reco
  * `needs_more_context`, `should_not_run`, seed bighub-openai-0.1.0b5), else `recommendation` with
  * `enforcement_mode` (bighub-openai's table), else legacy `allowed` / `result == "requires_approval"`.
  * It is fail-safe: an unknown shape, a value of the wrong type, or signals that disagree never allow.
- * Within Better Decision the strictest signal wins (block > needs context > review > allow), and a response that
- * also carries `enforcement_mode: "enforced"` cannot be allowed against its `enforced_verdict`.
+ * Within Better Decision the strictest signal wins (block > needs context > review > allow), a response that
+ * also carries `enforcement_mode: "enforced"` cannot be allowed against its `enforced_verdict`, and an allow whose
+ * answer also says `allowed: false` or `result: "blocked"` (or, beside a Better Decision,
+ * `recommendation: "do_not_proceed"`) is contradictory, so blocked.
  */
 export function mapDecision(response: unknown): MappedDecision {
   if (typeof response !== 'object' || response === null || Array.isArray(response)) {
@@ -72,7 +74,26 @@ export function mapDecision(response: unknown): MappedDecision {
     const enforced = mapEnforced(d, 'recommendation');
     if (enforced.outcome !== 'allow') return enforced;
   }
+  // /actions/evaluate answers carry the older generations' fields too: an allow they refuse is a contradiction.
+  if (mapped.outcome === 'allow' && refusedElsewhere(d, mapped.generation)) {
+    return {
+      outcome: 'block',
+      reason: BighubReason.contradictory,
+      message: withReason('BIGHUB sent signals that disagree, so the action was not run to be safe', d),
+      generation: mapped.generation,
+    };
+  }
   return mapped;
+}
+
+/**
+ * A refusal in an older generation's fields: legacy `allowed: false` or `result: blocked`, or, beside a Better
+ * Decision, `recommendation: do_not_proceed` (under `enforced` the verdict outranks the recommendation, as in
+ * bighub-openai).
+ */
+function refusedElsewhere(d: BighubDecision, generation: DecisionGeneration): boolean {
+  if (generation === 'better_decision' && d.recommendation === 'do_not_proceed') return true;
+  return d.allowed === false || d.result === 'blocked';
 }
 
 function mapBetterDecision(d: BighubDecision): MappedDecision {
