@@ -70,15 +70,16 @@ for i = 1, n do
   out[#out + 1] = held
   out[#out + 1] = int(wins[i])
 end
-if blocked == 0 then
-  for i = 1, n do
-    local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 4 + 3 * (i - 1)
+for i = 1, n do
+  local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 4 + 3 * (i - 1)
+  if blocked == 0 then
     local amt = ARGV[b + 3]
     if amt ~= '0' then redis.call('HINCRBY', h, 'held', amt) end
     redis.call('HSET', h, 'h:' .. id, amt)
     redis.call('ZADD', z, int(now + ttl), id)
-    keep(h, z, wins[i], tonumber(ARGV[b + 2]), ttl)
   end
+  -- Also when refused: prepare may have just created the ledger, which must not outlive its window.
+  keep(h, z, wins[i], tonumber(ARGV[b + 2]), ttl)
 end
 return {blocked == 0 and 1 or 0, blocked, int(now), unpack(out)}
 `;

@@ -75,6 +75,27 @@ describe.skipIf(!redis)('RedisBudgetStore', () => {
     expect(await redis!.exists(holds)).toBe(0);
   });
 
+  it('gives every windowed ledger a refused reserve touched an expiry, so refused keys do not pile up', async () => {
+    const p = prefix();
+    const store = new RedisBudgetStore({ redis: redis!, prefix: p, reservationTtlMs: 60_000 });
+    const gate = new BudgetGate({
+      store,
+      budgets: [
+        { name: 'daily', max: '100', windowMs: 86_400_000, key: (ctx) => ctx.actor ?? '-' },
+        { name: 'hourly', max: '5', windowMs: 3_600_000, key: (ctx) => ctx.actor ?? '-' },
+      ],
+      cost: (a) => a.amount,
+    });
+    const r = await runnerWith(gate).call('refund', { amount: '50' }, { actor: 'new-actor' });
+    expect(r.reason).toBe('budget_exceeded');
+    for (const name of ['daily', 'hourly']) {
+      const [hash] = store.keysFor(`budget:${name}:new-actor`);
+      const ttl = await redis!.pttl(hash);
+      // -2: never written; otherwise it must expire (-1 would be a key kept forever).
+      expect(ttl === -2 || ttl > 0).toBe(true);
+    }
+  });
+
   it("uses the Redis server's clock by default, whatever the caller's clock says", async () => {
     const store = new RedisBudgetStore({ redis: redis!, prefix: prefix() });
     const clock = manualClock(0);
