@@ -136,7 +136,8 @@ export class GatedOpenAI {
    * Continues a paused run with decisions keyed by approval id: `{ [approvalId]: { approve, by, comment? } }`.
    * Approved calls run (re-checked by the runner, single use, digest-checked against the state's arguments);
    * their outputs and the denials reach the model, and the loop goes on. Rejects with `ResumeInputError`
-   * for an unusable state or an unknown approval id, and with `ModelCallError` when a model call fails.
+   * for an unusable state, an unknown approval id or a decision without a boolean `approve` and a non-empty
+   * `by`, and with `ModelCallError` when a model call fails.
    */
   async resume(state: RunState, decisions: ApprovalDecisions = {}): Promise<RunResult> {
     return drain(resumeLoop(this.deps, state, decisions, false));

@@ -29,7 +29,9 @@ export type ResumeInputErrorCode =
   /** The state is not a schema-version-1 run state of this adapter's API. */
   | 'invalid_run_state'
   /** A decision names an approval id that is not pending in the state. */
-  | 'unknown_approval';
+  | 'unknown_approval'
+  /** A decision is not `{approve: boolean, by: non-empty string, comment?: string}`. */
+  | 'invalid_decision';
 
 /** Thrown by `resume` before it changes anything, when the state or the decisions are unusable. */
 export class ResumeInputError extends TypeError {

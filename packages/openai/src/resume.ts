@@ -18,7 +18,8 @@ type Settled = { pending: true } | { pending: false; content: string; result?: G
  * answers the paused turn's calls with their outputs (executed results and denials alike) and goes on with
  * the loop. A call with no decision whose approval was decided elsewhere (another process, a dashboard)
  * resumes too; one still pending keeps the run paused. Throws {@link ResumeInputError} before changing
- * anything when the state or the decisions are unusable.
+ * anything when the state or the decisions are unusable (`invalid_run_state`, `unknown_approval`,
+ * `invalid_decision`).
  */
 export async function* resumeLoop(
   deps: LoopDeps,
@@ -28,9 +29,10 @@ export async function* resumeLoop(
 ): AsyncGenerator<RunEvent, RunResult> {
   assertRunState(state, deps.driver.api);
   const known = new Set(state.pendingCalls.map((p) => p.approvalId));
-  for (const id of Object.keys(decisions)) {
+  for (const [id, choice] of Object.entries(decisions)) {
     if (!known.has(id))
       throw new ResumeInputError('unknown_approval', `No call in this state waits for approval ${id}.`);
+    assertChoice(id, choice);
   }
   const settled = await Promise.all(state.pendingCalls.map((p) => settle(deps, p, decisions[p.approvalId])));
   const events: GateResult[] = [];
@@ -103,4 +105,22 @@ async function settle(deps: LoopDeps, call: PendingCall, choice: ApprovalChoice 
   }
   const result = await runner.resume(call.approvalId, { args: call.args });
   return { pending: false, content: toolOutputContent(result, deps.output), result };
+}
+
+/** A decision must say yes or no and who said it: `{approve: 'false'}` from a form must not approve. */
+function assertChoice(id: string, choice: unknown): asserts choice is ApprovalChoice {
+  const c = choice as Partial<ApprovalChoice> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.approve !== 'boolean' ||
+    typeof c.by !== 'string' ||
+    c.by === '' ||
+    (c.comment !== undefined && typeof c.comment !== 'string')
+  ) {
+    throw new ResumeInputError(
+      'invalid_decision',
+      `The decision for approval ${id} must be {approve: true|false, by: "<who>", comment?: "<why>"}.`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OpenAIApi, ResumeInputError, type RunState } from '../src/index.js';
+import { type ApprovalChoice, type OpenAIApi, ResumeInputError, type RunState } from '../src/index.js';
 import type { ScriptedTurn } from '../src/server/index.js';
 import { ask, outputsSent, setup } from './fixtures.js';
 
@@ -151,6 +151,25 @@ describe.each(apis)('approvals on %s', (api) => {
     await expect(adapter.resume({ ...state, api: other } as RunState)).rejects.toMatchObject({
       code: 'invalid_run_state',
     });
+  });
+
+  it.each([
+    { approve: 'false', by: 'ops@example.com' },
+    { approve: 1, by: 'ops@example.com' },
+    { approve: true, by: '' },
+    { approve: true },
+    null,
+  ])('refuses the malformed decision %j before deciding or running anything', async (choice) => {
+    const { model, probe, adapter, result, state } = await paused(api);
+    const id = result.interruptions![0]!.approvalId;
+    const decisions = { [id]: choice } as unknown as Record<string, ApprovalChoice>;
+    await expect(adapter.resume(state, decisions)).rejects.toMatchObject({
+      name: 'ResumeInputError',
+      code: 'invalid_decision',
+    });
+    expect(probe.runs.send_money).toBeUndefined();
+    expect((await adapter.runner.getApproval(id))?.status).toBe('pending');
+    expect(model.requests).toHaveLength(1);
   });
 
   it('runWithApproval asks the callback per interruption and finishes the run', async () => {
