@@ -165,13 +165,16 @@ export class GatedToolRunner {
    * @param context who calls, and the model's call id
    * @returns the call's {@link GateResult}; never throws
    */
-  async call(name: string, args: unknown, context: CallContext = {}): Promise<GateResult> {
-    return this.guard(name, context, () => this.run(name, args, context, { dryRun: false }));
+  async call(name: string, args: unknown, context?: CallContext): Promise<GateResult> {
+    // `?? {}`, not a default parameter: plain-JS callers pass null too, and call() must not throw.
+    const c = context ?? {};
+    return this.guard(name, c, () => this.run(name, args, c, { dryRun: false }));
   }
 
   /** A dry run: evaluates every gate and returns what would happen, executing, consuming and reserving nothing. */
-  async check(name: string, args: unknown, context: CallContext = {}): Promise<GateResult> {
-    return this.guard(name, context, () => this.run(name, args, context, { dryRun: true }));
+  async check(name: string, args: unknown, context?: CallContext): Promise<GateResult> {
+    const c = context ?? {};
+    return this.guard(name, c, () => this.run(name, args, c, { dryRun: true }));
   }
 
   /** Approves a pending approval. Refused (never thrown) when it is unknown, expired or already decided. */

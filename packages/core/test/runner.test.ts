@@ -315,6 +315,17 @@ describe('fail modes', () => {
   });
 });
 
+describe('never throws', () => {
+  it('treats a null call context (a plain-JS caller) as no context, from call and check alike', async () => {
+    const { tool, runs } = echoTool();
+    const runner = new GatedToolRunner({ tools: [tool] });
+    const context = null as unknown as undefined;
+    expect(await runner.call('pay', ok, context)).toMatchObject({ status: 'executed', callId: expect.any(String) });
+    expect(await runner.check('pay', ok, context)).toMatchObject({ status: 'allowed', dryRun: true });
+    expect(runs).toHaveLength(1);
+  });
+});
+
 describe('records and events', () => {
   it('hands every status to record(), including blocks before any gate ran', async () => {
     const seen: string[] = [];
