@@ -71,8 +71,8 @@ export const runStateSchema = {
 let validate: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
 
 /**
- * Checks that `state` is a run state this adapter can resume: the schema, the API, and a `null` output
- * slot for each pending call. Throws {@link ResumeInputError} (`invalid_run_state`) otherwise.
+ * Checks that `state` is a run state this adapter can resume: the schema, the API, and one `null` output
+ * slot for each pending call and no other. Throws {@link ResumeInputError} (`invalid_run_state`) otherwise.
  */
 export function assertRunState(state: unknown, api: OpenAIApi): asserts state is RunState {
   validate ??= createAjv().compile(runStateSchema);
@@ -87,5 +87,9 @@ export function assertRunState(state: unknown, api: OpenAIApi): asserts state is
     if (s.turnOutputs[p.index] !== null) {
       throw new ResumeInputError('invalid_run_state', `Pending call ${p.callId} has no open output slot.`);
     }
+  }
+  // An open slot no pending call fills would reach the model as a null message after the approved calls ran.
+  if (s.turnOutputs.filter((o) => o === null).length !== s.pendingCalls.length) {
+    throw new ResumeInputError('invalid_run_state', 'The open output slots do not match the pending calls.');
   }
 }

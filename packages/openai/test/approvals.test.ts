@@ -140,13 +140,23 @@ describe.each(apis)('approvals on %s', (api) => {
   });
 
   it('refuses a state that is not one, or decisions for approvals it does not hold, before doing anything', async () => {
-    const { adapter, state } = await paused(api);
+    const { adapter, probe, state } = await paused(api);
     await expect(adapter.resume({ ...state, schemaVersion: 2 } as unknown as RunState)).rejects.toMatchObject({
       code: 'invalid_run_state',
     });
     await expect(adapter.resume(state, { apr_made_up: { approve: true, by: 'x' } })).rejects.toBeInstanceOf(
       ResumeInputError,
     );
+    const id = state.approvalIds[0]!;
+    const unfilled = { ...state, turnOutputs: [null, null] };
+    await expect(adapter.resume(unfilled, { [id]: { approve: true, by: 'x' } })).rejects.toMatchObject({
+      code: 'invalid_run_state',
+    });
+    const twice = { ...state, pendingCalls: [state.pendingCalls[0]!, state.pendingCalls[0]!] };
+    await expect(adapter.resume(twice, { [id]: { approve: true, by: 'x' } })).rejects.toMatchObject({
+      code: 'invalid_run_state',
+    });
+    expect(probe.runs.send_money).toBeUndefined();
     const other = api === 'chat' ? 'responses' : 'chat';
     await expect(adapter.resume({ ...state, api: other } as RunState)).rejects.toMatchObject({
       code: 'invalid_run_state',
