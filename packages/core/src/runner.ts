@@ -168,13 +168,13 @@ export class GatedToolRunner {
   async call(name: string, args: unknown, context?: CallContext): Promise<GateResult> {
     // `?? {}`, not a default parameter: plain-JS callers pass null too, and call() must not throw.
     const c = context ?? {};
-    return this.guard(name, c, () => this.run(name, args, c, { dryRun: false }));
+    return this.guard(name, c, false, () => this.run(name, args, c, { dryRun: false }));
   }
 
   /** A dry run: evaluates every gate and returns what would happen, executing, consuming and reserving nothing. */
   async check(name: string, args: unknown, context?: CallContext): Promise<GateResult> {
     const c = context ?? {};
-    return this.guard(name, c, () => this.run(name, args, c, { dryRun: true }));
+    return this.guard(name, c, true, () => this.run(name, args, c, { dryRun: true }));
   }
 
   /** Approves a pending approval. Refused (never thrown) when it is unknown, expired or already decided. */
@@ -216,7 +216,7 @@ export class GatedToolRunner {
       );
     }
     const context = { ...record?.context, callId: record?.callId };
-    return this.guard(record?.tool ?? '', context, async () => {
+    return this.guard(record?.tool ?? '', context, false, async () => {
       if (!record) return this.refuseResume(id, undefined, Reason.approvalNotFound, `No approval has id "${id}".`);
       const status = record.status;
       if (status !== 'approved') {
@@ -248,11 +248,17 @@ export class GatedToolRunner {
   }
 
   /** Last line of defence: whatever escapes becomes a blocked result, never a throw. */
-  private async guard(tool: string, context: CallContext, body: () => Promise<GateResult>): Promise<GateResult> {
+  private async guard(
+    tool: string,
+    context: CallContext,
+    dryRun: boolean,
+    body: () => Promise<GateResult>,
+  ): Promise<GateResult> {
     try {
       return await body();
     } catch (err) {
-      const state = this.begin(tool, context, {}, undefined, false);
+      // A dry run stays one: marked dryRun, and not handed to audit's record().
+      const state = this.begin(tool, context, {}, undefined, dryRun);
       return this.finish(state, {
         status: 'blocked',
         blockedBy: 'runner',

@@ -1,4 +1,5 @@
 import { type DecisionEvent, type Gate, GatedToolRunner, type GateResult } from '@tollgate/core';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { countingGate, echoTool, fixedGate } from './helpers.js';
 
@@ -323,6 +324,25 @@ describe('never throws', () => {
     expect(await runner.call('pay', ok, context)).toMatchObject({ status: 'executed', callId: expect.any(String) });
     expect(await runner.check('pay', ok, context)).toMatchObject({ status: 'allowed', dryRun: true });
     expect(runs).toHaveLength(1);
+  });
+
+  it('keeps a dry run dry when something inside the runner throws: no record, dryRun set', async () => {
+    const ajv = new Ajv();
+    ajv.addKeyword({
+      keyword: 'explode',
+      validate: () => {
+        throw new Error('validator bug');
+      },
+    });
+    const recorded: string[] = [];
+    const audit: Gate = { name: 'audit', stage: 'audit', record: (r) => void recorded.push(r.status) };
+    const tool = { name: 'odd', parameters: { type: 'object', explode: true }, handler: () => 1 };
+    const runner = new GatedToolRunner({ ajv, tools: [tool], gates: [audit] });
+    const r = await runner.check('odd', {});
+    expect(r).toMatchObject({ status: 'blocked', reason: 'gate_error', dryRun: true });
+    expect(recorded).toEqual([]);
+    expect(await runner.call('odd', {})).toMatchObject({ status: 'blocked', reason: 'gate_error' });
+    expect(recorded).toEqual(['blocked']);
   });
 });
 
