@@ -1,4 +1,4 @@
-import type { GateResult } from '@tollgate/core';
+import { errorText, type GateResult } from '@tollgate/core';
 import type { ToolDenial } from './types.js';
 
 /** How outcomes are worded for the model. */
@@ -57,9 +57,10 @@ function executedContent(result: GateResult): string {
     // undefined (and functions) have no JSON text: the model still learns the call ran.
     return JSON.stringify(value) ?? JSON.stringify({ status: 'executed' });
   } catch (err) {
+    // A toJSON may throw anything, undefined included: describing it must not throw out of the adapter.
     return JSON.stringify({
       status: 'executed',
-      message: `The tool ran, but its result has no JSON form (${(err as Error).message}).`,
+      message: `The tool ran, but its result has no JSON form (${errorText(err)}).`,
     });
   }
 }

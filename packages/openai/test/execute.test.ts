@@ -98,6 +98,25 @@ describe('tool output content', () => {
     expect(JSON.parse(toolOutputContent(nothing))).toMatchObject({ status: 'blocked', reason: 'policy_denied' });
   });
 
+  it('still answers when the result cannot become JSON, whatever its toJSON throws', async () => {
+    const runner = bankRunner(new Probe());
+    const sent = await runner.call('send_money', { to: 'a', amount: 1 });
+    for (const thrown of [new TypeError('cyclic'), undefined, null]) {
+      const result = {
+        ...sent,
+        result: {
+          toJSON() {
+            throw thrown;
+          },
+        },
+      };
+      expect(JSON.parse(toolOutputContent(result))).toMatchObject({
+        status: 'executed',
+        message: expect.stringContaining('has no JSON form'),
+      });
+    }
+  });
+
   it('lets a deny function word gate blocks but keeps validation messages', async () => {
     const runner = bankRunner(new Probe());
     const blocked = await runner.call('delete_account', { account: 'a' });
