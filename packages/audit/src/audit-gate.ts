@@ -1,4 +1,5 @@
 import type { Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
+import { errorText } from '@tollgate/core';
 import { type AuditEntry, type AuditKind, intentEntry, outcomeEntry } from './record.js';
 import { Redactor, type RedactorOptions } from './redact.js';
 import type { AuditSink } from './sinks/sink.js';
@@ -137,7 +138,7 @@ export class AuditGate implements Gate {
       this.counts[kind === 'intent' ? 'intents' : 'outcomes']++;
       return undefined;
     } catch (err) {
-      const message = this.redactor.redactString(err instanceof Error ? err.message : String(err));
+      const message = this.redactor.redactString(errorText(err));
       this.counts.failures++;
       this.counts.lastError = message;
       try {

@@ -178,6 +178,20 @@ describe('AuditGate when the sink fails', () => {
     expect(audit.stats()).toMatchObject({ failures: 2 });
   });
 
+  it('a sink that rejects with an unprintable value is a counted failure like any other', async () => {
+    // String() throws on an object without a prototype: the failure path must not throw in turn.
+    const unprintable = Object.create(null) as object;
+    const sink = { append: () => Promise.reject(unprintable), flush: async () => {}, close: async () => {} };
+    const errors: unknown[] = [];
+    const { runner, runs, audit } = auditedRunner(sink, { writeAhead: true, onError: (err) => errors.push(err) });
+    const result = await runner.call('pay', { amount: 10, to: 'bob' });
+    expect(result.status).toBe('executed');
+    expect(runs.count).toBe(1);
+    expect(result.decisions.find((d) => d.gate === 'audit')?.reason).toBe('audit_intent_failed');
+    expect(errors).toEqual([unprintable, unprintable]);
+    expect(audit.stats()).toMatchObject({ failures: 2, lastError: 'unprintable error' });
+  });
+
   it('a result that cannot be serialized is a counted failure, not a crash', async () => {
     const sink = new MemorySink();
     const { runner, audit } = auditedRunner(sink);
