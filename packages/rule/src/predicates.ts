@@ -1,4 +1,5 @@
 import type { GateContext } from '@tollgate/core';
+import { errorName, errorText } from '@tollgate/core';
 import { RuleIssue } from './issue.js';
 import { RULE_EFFECTS, type Rule, type RuleEffect } from './types.js';
 
@@ -15,7 +16,7 @@ export function evaluateRule(rule: Rule, ctx: GateContext): RuleOutcome {
   try {
     value = isWhen ? rule.when(ctx) : rule.require(ctx);
   } catch (err) {
-    return { effect: 'block', error: `threw ${errorText(err)}` };
+    return { effect: 'block', error: `threw ${describeError(err)}` };
   }
   if (value === true) return isWhen ? { effect: rule.effect } : { effect: null };
   if (value === false) return isWhen ? { effect: null } : { effect: 'block' };
@@ -86,10 +87,7 @@ function describeValue(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
-function errorText(err: unknown): string {
-  try {
-    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  } catch {
-    return 'an unprintable error';
-  }
+/** `TypeError: …` for an Error, the value's text for anything else (core's helpers, which never throw). */
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${errorName(err)}: ${errorText(err)}` : errorText(err);
 }
