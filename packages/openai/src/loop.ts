@@ -1,4 +1,4 @@
-import { type CallContext, type GatedToolRunner, type GateResult, parseArguments } from '@tollgate/core';
+import { type CallContext, errorText, type GatedToolRunner, type GateResult, parseArguments } from '@tollgate/core';
 import { BrokenCircuitError } from 'cockatiel';
 import type OpenAI from 'openai';
 import type { ApiDriver, ModelTurn, TurnPiece, TurnRequest } from './driver.js';
@@ -182,6 +182,5 @@ function modelCallError(err: unknown, execution: Execution): ModelCallError {
       { cause: err },
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new ModelCallError('model_error', `The model call failed: ${message}`, execution, { cause: err });
+  return new ModelCallError('model_error', `The model call failed: ${errorText(err)}`, execution, { cause: err });
 }

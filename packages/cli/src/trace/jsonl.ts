@@ -1,3 +1,5 @@
+import { errorText } from '../io.js';
+
 /** One non-blank line of a JSONL file: its parsed value, or why it did not parse. */
 export type JsonlLine = { line: number; ok: true; value: unknown } | { line: number; ok: false; message: string };
 
@@ -14,7 +16,7 @@ export function parseJsonl(text: string): JsonlLine[] {
     try {
       out.push({ line: i + 1, ok: true, value: JSON.parse(raw) });
     } catch (err) {
-      out.push({ line: i + 1, ok: false, message: `not valid JSON (${(err as Error).message})` });
+      out.push({ line: i + 1, ok: false, message: `not valid JSON (${errorText(err)})` });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorText } from '@tollgate/core';
 import { chatChunks, chatCompletion } from './chat-format.js';
 import { newResponseId, outputItems, responseEvents, responseObject } from './responses-format.js';
 import { renderTurn } from './turn.js';
@@ -57,7 +58,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      sendError(res, { status: 500, message: err instanceof Error ? err.message : String(err) });
+      sendError(res, { status: 500, message: errorText(err) });
     });
   });
 
