@@ -79,5 +79,3 @@ export async function giveBack(held: Held[], clock: Clock): Promise<void> {
   }
   if (failures.length > 0) throw new Error(`could not give rate points back (${failures.join('; ')})`);
 }
-
-/** An error's message, whatever was thrown. */

@@ -1,5 +1,5 @@
 import type { Gate, GateContext, GateOptions, GateVerdict, Reservation } from '@tollgate/core';
-import { errorText } from '@tollgate/core';
+import { errorName, errorText } from '@tollgate/core';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { type Bound, consume, get, giveBack, type Held } from './counters.js';
 import { assertCost, isPoints, type RateCost, type RateLimit, type ResolvedLimit, resolveLimits } from './limits.js';
@@ -198,7 +198,7 @@ export class RateGate implements Gate {
   }
 
   private unavailable(err: unknown, states: LimitState[]): GateVerdict {
-    const error = { name: err instanceof Error ? err.name : typeof err, message: errorText(err) };
+    const error = { name: errorName(err), message: errorText(err) };
     const data = { store: this.store.kind, storeUnavailable: true, limits: states };
     if (this.failMode === 'open') {
       return {
