@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Gate, GateContext, GateVerdict, Reservation, SettleInfo } from '@tollgate/core';
-import { errorText } from '@tollgate/core';
+import { errorName, errorText } from '@tollgate/core';
 import type { Decimal } from 'decimal.js';
 import { AmountCache, BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
 import { MemoryBudgetStore } from './memory-store.js';
@@ -183,7 +183,7 @@ export class BudgetGate implements Gate {
   }
 
   private unavailable(err: unknown): GateVerdict {
-    const error = { name: err instanceof Error ? err.name : 'Error', message: errorText(err) };
+    const error = { name: errorName(err), message: errorText(err) };
     if (this.failMode === 'open') {
       return {
         outcome: 'allow',
