@@ -141,6 +141,15 @@ describe('the AgentDojo importer', () => {
     ]);
   });
 
+  it.each([
+    [{ attack_goal_call: 'true' }, 'tool_calls[1].attack_goal_call must be true, false or null'],
+    [{ attack_goal_call: 1 }, 'tool_calls[1].attack_goal_call must be true, false or null'],
+    [{ error: { message: 'boom' } }, 'tool_calls[1].error must be a string or null'],
+  ])('refuses an episode whose call has %j instead of dropping the label or error', (patch, message) => {
+    const calls = episode.tool_calls.map((c, i) => (i === 1 ? { ...c, ...patch } : c));
+    expect(importAgentDojo({ ...episode, tool_calls: calls })).toEqual({ ok: false, message });
+  });
+
   it('is detected, as are the other formats', () => {
     const detect = (v: unknown) => detectFormat([{ line: 1, ok: true, value: v }]);
     expect(detect(episode)).toBe('agentdojo');

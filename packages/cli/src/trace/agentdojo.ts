@@ -30,8 +30,8 @@ export function indexTranscripts(lines: readonly JsonlLine[]): { index: Transcri
 
 /**
  * Imports one line of AgentDojo's `episodes.jsonl` (MIT, github.com/ethz-spylab/agentdojo, as re-formatted in
- * its README): `tool_calls[i].attack_goal_call` becomes `label.attack` (null stays unlabelled), the recorded
- * `error` is kept, and the output comes from the transcripts when given. Labels: suite, kind, user_task,
+ * its README): `tool_calls[i].attack_goal_call` becomes `label.attack` (null stays unlabelled; any other
+ * non-boolean refuses the line), the recorded `error` (a string or null) is kept, and the output comes from the transcripts when given. Labels: suite, kind, user_task,
  * injection_task, attack_succeeded (AgentDojo's `security`).
  */
 export function importAgentDojo(value: unknown, transcripts?: TranscriptIndex): Parsed<TraceEpisode> {
@@ -51,6 +51,12 @@ export function importAgentDojo(value: unknown, transcripts?: TranscriptIndex): 
     if (typeof args !== 'string' && !isObject(args)) {
       return fail(`tool_calls[${i}].arguments must be a JSON string or an object`);
     }
+    // Refused rather than read as unlabelled: a mislabelled attack would vanish from the attack figures.
+    if (raw.attack_goal_call != null && typeof raw.attack_goal_call !== 'boolean') {
+      return fail(`tool_calls[${i}].attack_goal_call must be true, false or null`);
+    }
+    if (raw.error != null && typeof raw.error !== 'string')
+      return fail(`tool_calls[${i}].error must be a string or null`);
     const call: TraceCall = { id: callId, tool: raw.name, arguments: args };
     const recorded = outputs?.get(callId);
     if (recorded) call.output = recorded.output;
