@@ -35,7 +35,7 @@ export interface ReplayCommandOptions {
   step?: string;
   /** Episode label to break the summary down by. */
   groupBy?: string;
-  /** Hash-chained JSONL audit file recording every replayed call (appended to when it exists). */
+  /** Hash-chained JSONL audit file recording every replayed call; it must not exist yet (written once, at the end). */
   audit?: string;
 }
 
