@@ -119,8 +119,8 @@ export class MemoryApprovalStore implements ApprovalStore {
   async listPending(now: number, limit = 100): Promise<ApprovalRecord[]> {
     const out: ApprovalRecord[] = [];
     for (const record of this.records.values()) {
-      if (effectiveStatus(record, now) === 'pending') out.push(structuredClone(record));
       if (out.length >= limit) break;
+      if (effectiveStatus(record, now) === 'pending') out.push(structuredClone(record));
     }
     return out;
   }

@@ -198,6 +198,14 @@ describe('approval lifecycle', () => {
     expect((await runner.pendingApprovals()).map((r) => r.id)).toEqual([b.id]);
   });
 
+  it('lists at most `limit` pending approvals, none for a limit of 0 (as the Redis store does)', async () => {
+    const { runner } = setup();
+    const a = await pending(runner);
+    await pending(runner);
+    expect((await runner.pendingApprovals(1)).map((r) => r.id)).toEqual([a.id]);
+    expect(await runner.pendingApprovals(0)).toEqual([]);
+  });
+
   it('a resumed call can still be blocked by a gate that now says no, and keeps the approval unused', async () => {
     const { runner, runs } = setup();
     let open = true;
