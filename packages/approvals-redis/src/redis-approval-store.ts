@@ -48,11 +48,19 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly retainMs: number;
   private readonly pageSize: number;
 
+  /** @throws {TypeError} for a `retainMs` that is not an integer ≥ 0, or a `pageSize` that is not an integer ≥ 1 */
   constructor(options: RedisApprovalStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'tollgate:approvals:';
     this.retainMs = options.retainMs ?? 3_600_000;
     this.pageSize = options.pageSize ?? 100;
+    if (!Number.isSafeInteger(this.retainMs) || this.retainMs < 0) {
+      throw new TypeError(`retainMs must be an integer ≥ 0 (ms), got ${this.retainMs}`);
+    }
+    // A page of 0 or less would make listPending read the same page forever.
+    if (!Number.isSafeInteger(this.pageSize) || this.pageSize < 1) {
+      throw new TypeError(`pageSize must be an integer ≥ 1, got ${this.pageSize}`);
+    }
     this.redis.defineCommand('tollgateApprovalCreate', { numberOfKeys: 2, lua: CREATE });
     this.redis.defineCommand('tollgateApprovalTransition', { numberOfKeys: 2, lua: TRANSITION });
     this.scripts = this.redis as unknown as Scripts;

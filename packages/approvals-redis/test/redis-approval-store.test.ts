@@ -178,6 +178,17 @@ describe.skipIf(!redis)('RedisApprovalStore', () => {
     expect(await redis!.zrange(store.pendingKey, '0', '-1')).toEqual(['p0', 'p3', 'p4', 'p5', 'p6']);
   });
 
+  it('refuses a page size or retain period it could not work with, at construction', () => {
+    // pageSize 0 made listPending read the same page forever.
+    for (const pageSize of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new RedisApprovalStore({ redis: redis!, pageSize })).toThrow(TypeError);
+    }
+    for (const retainMs of [-1, 0.5, Number.POSITIVE_INFINITY]) {
+      expect(() => new RedisApprovalStore({ redis: redis!, retainMs })).toThrow(TypeError);
+    }
+    expect(() => new RedisApprovalStore({ redis: redis!, retainMs: 0, pageSize: 1 })).not.toThrow();
+  });
+
   it('refuses a second record with the same id', async () => {
     const { store } = freshStore();
     await store.create(record('dup'));
