@@ -45,9 +45,17 @@ export class MemoryBudgetStore implements BudgetStore {
   private sweeping: Iterator<[string, Ledger]> | undefined;
   private readonly amounts = new AmountCache();
 
+  /** @throws {TypeError} for a `reservationTtlMs` that is not a positive integer, or a negative `sweepIntervalMs` */
   constructor(options: MemoryBudgetStoreOptions = {}) {
     this.ttlMs = options.reservationTtlMs ?? 600_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    // A hold must outlive the call that took it: with a TTL of 0 (or NaN) it would expire at once.
+    if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs <= 0) {
+      throw new TypeError(`reservationTtlMs must be a positive integer (ms), got ${this.ttlMs}`);
+    }
+    if (!(this.sweepIntervalMs >= 0)) {
+      throw new TypeError(`sweepIntervalMs must be ≥ 0 (ms), got ${this.sweepIntervalMs}`);
+    }
   }
 
   async reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {

@@ -67,6 +67,16 @@ describe('MemoryBudgetStore', () => {
     expect(store.size).toBe(0);
   });
 
+  it('refuses a reservation TTL or sweep interval it could not keep, as RedisBudgetStore does', () => {
+    // A TTL of 0 or NaN made every hold expire at once, so calls in flight were not held against the budget.
+    for (const reservationTtlMs of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MemoryBudgetStore({ reservationTtlMs })).toThrow(TypeError);
+    }
+    for (const sweepIntervalMs of [-1, Number.NaN]) {
+      expect(() => new MemoryBudgetStore({ sweepIntervalMs })).toThrow(TypeError);
+    }
+  });
+
   it('rejects invalid configuration at construction', () => {
     expect(() => new BudgetGate({ budgets: [], cost: '1' })).toThrow(/at least one budget/);
     expect(() => new BudgetGate({ budgets: [{ max: 'lots' }], cost: '1' })).toThrow(/max of budget "lifetime"/);
