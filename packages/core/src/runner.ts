@@ -33,7 +33,7 @@ export interface RunnerOptions {
   gates?: readonly Gate[];
   /** Where pending approvals live (default: a {@link MemoryApprovalStore}). */
   approvals?: ApprovalStore;
-  /** How long an approval stays usable, from its creation (ms, default 15 minutes). */
+  /** How long an approval stays usable, from its creation (ms > 0, default 15 minutes). */
   approvalTtlMs?: number;
   /** Charge reservations when a handler throws (default false: a failed call holds nothing). */
   chargeOnError?: boolean;
@@ -104,10 +104,15 @@ export class GatedToolRunner {
   readonly clock: Clock;
   private seq = 0;
 
+  /** @throws {TypeError} for an `approvalTtlMs` that is not a positive number, and as {@link use} and {@link register} */
   constructor(options: RunnerOptions = {}) {
     this.ajv = options.ajv ?? createAjv();
     this.store = options.approvals ?? new MemoryApprovalStore();
     this.approvalTtlMs = options.approvalTtlMs ?? 15 * 60_000;
+    // NaN would make `now >= expiresAt` never true: approvals that never expire.
+    if (!Number.isFinite(this.approvalTtlMs) || this.approvalTtlMs <= 0) {
+      throw new TypeError(`approvalTtlMs must be a positive number of ms, got ${this.approvalTtlMs}`);
+    }
     this.chargeOnError = options.chargeOnError ?? false;
     this.clock = options.clock ?? systemClock;
     if (options.onDecision) this.listeners.add(options.onDecision);

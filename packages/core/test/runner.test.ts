@@ -455,6 +455,13 @@ describe('configuration errors surface at set-up', () => {
       runner.register({ name: 'bad', parameters: { type: 'object', propertees: {} }, handler: () => 1 }),
     ).toThrow(/Tool "bad" has an invalid parameters schema/);
   });
+
+  it('refuses an approvalTtlMs that is not a positive number of ms (NaN made approvals never expire)', () => {
+    for (const approvalTtlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new GatedToolRunner({ approvalTtlMs })).toThrow(TypeError);
+    }
+    expect(() => new GatedToolRunner({ approvalTtlMs: 1 })).not.toThrow();
+  });
 });
 
 describe('concurrency', () => {
