@@ -1,5 +1,5 @@
 import { AuditGate, type AuditStats, JsonlFileSink, type VerifyResult, verify } from '@tollgate/audit';
-import { type Clock, GatedToolRunner, type GateResult } from '@tollgate/core';
+import { type Clock, errorText, GatedToolRunner, type GateResult } from '@tollgate/core';
 import { type ApprovalChoice, GatedOpenAI, ModelCallError } from '@tollgate/openai';
 import OpenAI from 'openai';
 import { knownPayees } from './account.js';
@@ -124,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         if (run.status !== 'completed') problems.push(`${episode.id}: the run ended ${run.status}`);
       } catch (err) {
         const code = err instanceof ModelCallError ? ` (${err.code})` : '';
-        problems.push(`${episode.id}: the replay failed${code}: ${(err as Error).message}`);
+        problems.push(`${episode.id}: the replay failed${code}: ${errorText(err)}`);
       }
       const outcome = matchResults(episode, results, problems);
       outcomes.push(outcome);
