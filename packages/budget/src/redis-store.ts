@@ -45,6 +45,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly ttlMs: number;
   private readonly serverTime: boolean;
 
+  /** @throws {TypeError} for a `scale` outside 0–15 or a `reservationTtlMs` that is not a positive integer */
   constructor(options: RedisBudgetStoreOptions) {
     const scale = options.scale ?? 6;
     if (!Number.isInteger(scale) || scale < 0 || scale > 15) {

@@ -71,14 +71,17 @@ const TOOL_OPTION_KEYS = new Set(['cost', 'limits', 'replaceLimits']);
  * runner's `gate_error`.
  */
 export class RateGate implements Gate {
+  /** Name in decisions, `gates[name]` tool options and counter keys (default `rate`). */
   readonly name: string;
   readonly stage = 'rate' as const;
+  /** What a store failure does: `'closed'` (default) blocks with `store_unavailable`, `'open'` allows. */
   readonly failMode: 'open' | 'closed';
   private readonly store: RateStore;
   private readonly cost: RateCost;
   private readonly bounds: Bound[];
   private readonly toolBounds = new Map<string, { source: unknown; bounds: Bound[] }>();
 
+  /** @throws {TypeError} for missing options, an invalid limit or cost, or a limit the store cannot represent */
   constructor(options: RateGateOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RateGate needs options with limits');
     this.name = options.name ?? 'rate';
@@ -91,6 +94,11 @@ export class RateGate implements Gate {
     this.bounds = limits.map((l) => this.bind(l, `${this.name}:${l.name}`));
   }
 
+  /**
+   * Takes the call's cost from every limit (a dry run only reads the counters). `options` is the tool's
+   * {@link RateToolOptions}. Blocks with `rate_limited`, `cost_exceeds_limit`, `invalid_cost` or
+   * `store_unavailable`; throws `TypeError` for bad tool options or a key function that returns no string.
+   */
   async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
     const toolOptions = this.toolOptions(ctx.tool, options);
     const bounds = this.boundsFor(ctx.tool, toolOptions);

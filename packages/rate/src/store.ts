@@ -87,6 +87,7 @@ export class RedisRateStore implements RateStore {
   private readonly keyPrefix: string;
   private readonly processes: number | undefined;
 
+  /** @throws {TypeError} without a client, or for an `insurance.processes` that is not a whole number ≥ 1 */
   constructor(options: RedisRateStoreOptions) {
     if (!options?.client) throw new TypeError('RedisRateStore needs an ioredis client');
     const insurance = options.insurance;

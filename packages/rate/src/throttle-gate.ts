@@ -36,8 +36,10 @@ export interface ThrottleToolOptions {
  * A dry run answers like Bottleneck's `check()` — could it start now — and holds nothing.
  */
 export class ThrottleGate implements Gate {
+  /** Name in decisions and `gates[name]` tool options (default `throttle`). */
   readonly name: string;
   readonly stage = 'rate' as const;
+  /** What the runner does if the gate itself throws (a bad key function): `'closed'` (default) blocks. */
   readonly failMode: 'open' | 'closed';
   private readonly maxConcurrent: number | undefined;
   private readonly minTimeMs: number;
@@ -45,6 +47,7 @@ export class ThrottleGate implements Gate {
   private readonly keyOf: (ctx: GateContext) => string;
   private readonly queues = new Map<string, SlotQueue>();
 
+  /** @throws {TypeError} for missing options, a bad bound, or neither `maxConcurrent` nor `minTimeMs` */
   constructor(options: ThrottleGateOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('ThrottleGate needs options');
     this.name = options.name ?? 'throttle';
@@ -70,6 +73,11 @@ export class ThrottleGate implements Gate {
     return this.queues.size;
   }
 
+  /**
+   * Waits up to `maxWaitMs` for a slot and holds it as the verdict's reservation; blocks with
+   * `throttle_timeout` and `retryAfterMs` (ms) when none comes free. `options` is the tool's
+   * {@link ThrottleToolOptions}. Throws `TypeError` for bad tool options or a key function returning no string.
+   */
   async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
     const maxWaitMs = this.toolMaxWait(ctx.tool, options);
     const key = this.keyOf(ctx);
