@@ -1,5 +1,5 @@
 import type { ApprovalRecord, Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
-import { errorText } from '@tollgate/core';
+import { errorName, errorText } from '@tollgate/core';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -173,7 +173,7 @@ export class BighubGate implements Gate {
         outcome: 'block',
         reason: BighubReason.invalidAction,
         message: 'This call could not be turned into a BIGHUB action, so it did not run. Do not retry; tell the user.',
-        error: { name: err instanceof Error ? err.name : 'Error', message: errorText(err) },
+        error: { name: errorName(err), message: errorText(err) },
       };
     }
     const cached = this.cachedKillSwitch(ctx.clock.now());
@@ -344,7 +344,7 @@ export class BighubGate implements Gate {
   private unavailable(err: unknown): GateVerdict {
     const circuitOpen = err instanceof BrokenCircuitError;
     const error = {
-      name: err instanceof Error ? err.name : 'Error',
+      name: errorName(err),
       message: circuitOpen ? 'the circuit to BIGHUB is open after repeated failures' : errorText(err),
     };
     const data: Record<string, unknown> = { circuit: CIRCUIT_NAMES[this.breaker.state] };
