@@ -157,6 +157,25 @@ describe('tollgate replay on other formats', () => {
     expect(summary.skipped.map((s) => s.line)).toEqual([1, 2, 3]);
   });
 
+  it('counts tools and groups named like Object.prototype members as their own entries', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const file = join(dir, 'proto.jsonl');
+    const names = ['__proto__', 'constructor', 'toString'];
+    const calls = names.map((tool, i) => ({ id: `c${i}`, tool, arguments: {} }));
+    const lines = names.map((kind, i) => JSON.stringify({ id: `ep-${i}`, labels: { kind }, calls }));
+    await writeFile(file, lines.join('\n'));
+    const { code, summary } = await replayJson([file, '--group-by', 'kind']);
+    expect(code).toBe(0);
+    const blocked = { executed: 0, blocked: 3, approval: 0 };
+    for (const name of names) {
+      expect(Object.hasOwn(summary.byTool, name), name).toBe(true);
+      expect(summary.byTool[name], name).toEqual(blocked);
+      expect(Object.hasOwn(summary.groups!.values, name), name).toBe(true);
+      expect(summary.groups!.values[name]!.all, name).toEqual({ executed: 0, blocked: 3, approval: 0 });
+    }
+    expect(({} as Record<string, unknown>).blocked).toBeUndefined();
+  });
+
   it('moves the replay clock to recorded call times', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
     const out = join(dir, 'decisions.jsonl');

@@ -133,7 +133,8 @@ async function replayLine(line: JsonlLine, run: LineRun): Promise<void> {
   if (!episode.ok) return run.summary.skip(line.line, episode.message);
   const replayed = await run.engine.episode(episode.value);
   if (!replayed.ok) return run.summary.skip(line.line, replayed.message);
-  const group = run.groupBy ? episode.value.labels?.[run.groupBy] : undefined;
+  const labels = episode.value.labels;
+  const group = run.groupBy && labels && Object.hasOwn(labels, run.groupBy) ? labels[run.groupBy] : undefined;
   run.summary.addEpisode(replayed.decisions, group === undefined || group === null ? undefined : String(group));
   if (run.out && replayed.decisions.length) {
     run.out.write(replayed.decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));

@@ -138,12 +138,14 @@ export class SummaryBuilder {
   }
 }
 
-/** The value under `key`, created by `make` when absent. */
+/**
+ * The value under `key`, created by `make` when absent. Keys come from the trace (tool names, label values), so
+ * only own properties count and a new one is defined, not assigned: `__proto__` or `constructor` is an entry too.
+ */
 function entry<T>(record: Record<string, T>, key: string, make: () => T): T {
-  const found = record[key];
-  if (found !== undefined) return found;
+  if (Object.hasOwn(record, key)) return record[key]!;
   const made = make();
-  record[key] = made;
+  Object.defineProperty(record, key, { value: made, enumerable: true, writable: true, configurable: true });
   return made;
 }
 
