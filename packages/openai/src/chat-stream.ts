@@ -1,6 +1,5 @@
 import type OpenAI from 'openai';
 import type { TurnPiece } from './driver.js';
-import type { ToolCall } from './types.js';
 
 type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 type Completion = OpenAI.Chat.Completions.ChatCompletion;
@@ -52,10 +51,6 @@ export class ChatStreamAssembler {
   /** Tool calls not announced yet (a stream cut before its finish chunk). */
   end(): TurnPiece[] {
     return this.complete(this.calls.length);
-  }
-
-  toolCalls(): ToolCall[] {
-    return this.calls.map((c) => ({ callId: c.id, name: c.name, arguments: c.arguments }));
   }
 
   /** The assembled `ChatCompletion`, shaped as the non-streaming endpoint returns it. */
