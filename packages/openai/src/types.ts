@@ -15,6 +15,7 @@ export type ModelResponse = OpenAI.Chat.Completions.ChatCompletion | OpenAI.Resp
 export interface ChatToolCall {
   /** The call id (`call_…`). */
   id: string;
+  /** Always `function` for the calls the adapter runs (optional, as some callers omit it). */
   type?: 'function';
   /** Tool name and arguments (a JSON string). */
   function: { name: string; arguments: string };
@@ -55,8 +56,11 @@ export type ToolOutputMessage =
  * `invalid_arguments`, `approval_denied`…); `message` says what the model can do next.
  */
 export interface ToolDenial {
+  /** `blocked`, `approval_required` or `tool_error` (a dry run's `allowed` is reported as `blocked`). */
   status: Exclude<GateStatus, 'executed' | 'allowed'>;
+  /** The result's stable reason code. */
   reason: string;
+  /** What the model can do next (or the adapter's `denyMessage` for gate blocks). */
   message: string;
   /** When retrying could succeed, in ms from now. */
   retry_after_ms?: number;
@@ -150,6 +154,7 @@ export interface RunResult {
   input?: ResponsesItem[];
   /** Responses: the id to continue from (absent with `store: false`). */
   previousResponseId?: string;
+  /** Every call's result in this run or resume, and the last one. */
   execution: Execution;
   /** Tool rounds executed so far, counting rounds before a pause. */
   rounds: number;
