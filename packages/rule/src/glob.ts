@@ -25,6 +25,6 @@ export function globToRegExp(glob: string): RegExp {
     else source += REGEX_SYNTAX.test(ch) ? `\\${ch}` : ch;
   }
   if (inBraces) throw new SyntaxError(`glob "${glob}" has an unclosed "{"`);
-  // `u` so that `?` is one code point, not one UTF-16 unit.
-  return new RegExp(`${source}$`, 'u');
+  // `u` so that `?` is one code point, not one UTF-16 unit; `s` so that it is any one, line breaks included.
+  return new RegExp(`${source}$`, 'su');
 }

@@ -15,6 +15,9 @@ describe('globToRegExp', () => {
     ['a+b(c)', 'a+b(c)', true],
     ['*', '', true],
     ['x{,y}', 'x', true],
+    // `?` is any one character, a line break too, as `*` already matches any run of them.
+    ['bob?', 'bob\n', true],
+    ['a?c', 'a\u2028c', true],
   ])('%s on %s is %s', (glob, name, expected) => {
     expect(globToRegExp(glob).test(name)).toBe(expected);
   });
