@@ -290,8 +290,9 @@ export class GatedToolRunner {
       actor: context.actor,
       tenant: context.tenant,
       session: context.session,
-      scopes: context.scopes ?? [],
-      roles: context.roles ?? [],
+      // Arrays only: gates test membership with includes(), which on a string would match substrings.
+      scopes: Array.isArray(context.scopes) ? context.scopes : [],
+      roles: Array.isArray(context.roles) ? context.roles : [],
       metadata: context.metadata ?? {},
       traceId,
       clock: this.clock,
@@ -657,8 +658,8 @@ function serializableContext(context: CallContext): CallContext {
   if (context.actor !== undefined) out.actor = context.actor;
   if (context.tenant !== undefined) out.tenant = context.tenant;
   if (context.session !== undefined) out.session = context.session;
-  if (context.scopes) out.scopes = [...context.scopes];
-  if (context.roles) out.roles = [...context.roles];
+  if (Array.isArray(context.scopes)) out.scopes = [...context.scopes];
+  if (Array.isArray(context.roles)) out.roles = [...context.roles];
   if (context.metadata) out.metadata = structuredClone(context.metadata);
   return out;
 }

@@ -326,6 +326,23 @@ describe('never throws', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('gives gates scopes and roles only as arrays: a string would match by substring ("superadmin" has "admin")', async () => {
+    const seen: unknown[] = [];
+    const gate: Gate = {
+      name: 'g',
+      stage: 'rule',
+      check: (ctx) => {
+        seen.push(ctx.scopes, ctx.roles);
+        return { outcome: 'allow', reason: 'ok' };
+      },
+    };
+    const runner = new GatedToolRunner({ tools: [echoTool().tool], gates: [gate] });
+    const context = { scopes: 'superadmin', roles: 'ops' } as unknown as { scopes: string[]; roles: string[] };
+    await runner.call('pay', ok, context);
+    await runner.call('pay', ok, { scopes: ['admin'], roles: ['ops'] });
+    expect(seen).toEqual([[], [], ['admin'], ['ops']]);
+  });
+
   it('keeps a dry run dry when something inside the runner throws: no record, dryRun set', async () => {
     const ajv = new Ajv();
     ajv.addKeyword({
