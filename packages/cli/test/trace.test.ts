@@ -90,6 +90,14 @@ describe('the OpenAI chat importer', () => {
     });
   });
 
+  it.each([
+    [{ context: 'alice' }, '`context` must be an object'],
+    [{ labels: 'attacked' }, '`labels` must be an object'],
+    [{ labels: { kind: { nested: true } } }, '`labels.kind` must be a string, number, boolean or null'],
+  ])('refuses a transcript with %j instead of dropping it', (patch, message) => {
+    expect(importOpenAIChat({ messages: [], ...patch }, 1)).toEqual({ ok: false, message });
+  });
+
   it('refuses a tool call without a function name', () => {
     const r = importOpenAIChat({ messages: [{ role: 'assistant', tool_calls: [{ id: 'x', function: {} }] }] }, 1);
     expect(r).toEqual({ ok: false, message: 'messages[0].tool_calls[0] has no function name' });

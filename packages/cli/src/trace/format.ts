@@ -90,7 +90,8 @@ function parseTraceCall(value: unknown): Parsed<TraceCall> {
   return { ok: true, value: call };
 }
 
-function parseLabels(value: unknown): Parsed<EpisodeLabels | undefined> {
+/** Validates episode labels: absent, or an object of string, number, boolean or null values. */
+export function parseLabels(value: unknown): Parsed<EpisodeLabels | undefined> {
   if (value === undefined) return { ok: true, value: undefined };
   if (!isObject(value)) return fail('`labels` must be an object');
   for (const [key, v] of Object.entries(value)) {

@@ -1,4 +1,4 @@
-import { type EpisodeLabels, fail, idOf, isObject, type Parsed, type TraceCall, type TraceEpisode } from './format.js';
+import { fail, idOf, isObject, type Parsed, parseLabels, type TraceCall, type TraceEpisode } from './format.js';
 
 /** What a tool message recorded for a call: its content and, in AgentDojo's transcripts, its error. */
 export interface RecordedOutput {
@@ -17,6 +17,10 @@ export interface RecordedOutput {
  */
 export function importOpenAIChat(value: unknown, line: number): Parsed<TraceEpisode> {
   if (!isObject(value) || !Array.isArray(value.messages)) return fail('expected an object with a `messages` array');
+  // Checked as in tollgate's format: a bad context or label must refuse the line, not vanish from it.
+  if (value.context !== undefined && !isObject(value.context)) return fail('`context` must be an object');
+  const labels = parseLabels(value.labels);
+  if (!labels.ok) return labels;
   const outputs = toolOutputs(value.messages);
   const calls: TraceCall[] = [];
   for (const [m, message] of value.messages.entries()) {
@@ -43,8 +47,8 @@ export function importOpenAIChat(value: unknown, line: number): Parsed<TraceEpis
     }
   }
   const episode: TraceEpisode = { id: idOf(value.id) ?? idOf(value.episode_id) ?? `line-${line}`, calls };
-  if (isObject(value.context)) episode.context = value.context as TraceEpisode['context'];
-  if (isObject(value.labels)) episode.labels = value.labels as EpisodeLabels;
+  if (value.context !== undefined) episode.context = value.context as TraceEpisode['context'];
+  if (labels.value) episode.labels = labels.value;
   return { ok: true, value: episode };
 }
 
