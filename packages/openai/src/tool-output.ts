@@ -8,7 +8,7 @@ export interface ToolOutputOptions {
    * how to fix the call). A function gets the result and can word each case.
    */
   denyMessage?: string | ((result: GateResult) => string);
-  /** Sends every gate decision, with its data (risk scores, raw decisions), to the model (default false). */
+  /** Sends every gate decision, with its data (risk scores, raw decisions), to the model (default false); data with no JSON form (a BigInt, a cycle) is left out. */
   exposeDecisionData?: boolean;
 }
 
@@ -34,6 +34,12 @@ export function toolOutputContent(result: GateResult, options: ToolOutputOptions
       reason: d.reason,
       ...(d.data ? { data: d.data } : {}),
     }));
+    try {
+      return JSON.stringify(denial);
+    } catch {
+      // A gate's data with no JSON form (a BigInt, a cycle) must not throw out of the loop: send the rest.
+      denial.decisions = denial.decisions.map(({ data: _data, ...decision }) => decision);
+    }
   }
   return JSON.stringify(denial);
 }

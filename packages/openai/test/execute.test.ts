@@ -117,6 +117,19 @@ describe('tool output content', () => {
     }
   });
 
+  it('still answers with exposeDecisionData when a gate’s data has no JSON form', async () => {
+    const runner = bankRunner(new Probe());
+    const blocked = await runner.call('delete_account', { account: 'a' });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const data of [{ big: 1n }, cyclic]) {
+      const result = { ...blocked, decisions: blocked.decisions.map((d) => ({ ...d, data })) };
+      const denial = JSON.parse(toolOutputContent(result, { exposeDecisionData: true }));
+      expect(denial).toMatchObject({ status: 'blocked', reason: 'policy_denied' });
+      expect(denial.decisions.map((d: { gate: string }) => d.gate)).toEqual(blocked.decisions.map((d) => d.gate));
+    }
+  });
+
   it('lets a deny function word gate blocks but keeps validation messages', async () => {
     const runner = bankRunner(new Probe());
     const blocked = await runner.call('delete_account', { account: 'a' });
