@@ -37,6 +37,11 @@ export interface RunnerOptions {
   approvalTtlMs?: number;
   /** Charge reservations when a handler throws (default false: a failed call holds nothing). */
   chargeOnError?: boolean;
+  /**
+   * How long `call()` waits for each gate's `record` (an audit write) before returning with a warning that the
+   * record is unconfirmed (ms, default 30,000). A sink that hangs cannot hang the agent; the write goes on.
+   */
+  recordTimeoutMs?: number;
   /** Time source for gates, approvals and records (default `Date.now`). */
   clock?: Clock;
   /** An ajv instance to compile tool schemas with (default: strict, all errors, ajv-formats). */
@@ -100,6 +105,7 @@ export class GatedToolRunner {
   private readonly store: ApprovalStore;
   private readonly approvalTtlMs: number;
   private readonly chargeOnError: boolean;
+  private readonly recordTimeoutMs: number;
   /** The runner's clock, shared with gates through the context. */
   readonly clock: Clock;
   private seq = 0;
@@ -114,6 +120,10 @@ export class GatedToolRunner {
       throw new TypeError(`approvalTtlMs must be a positive number of ms, got ${this.approvalTtlMs}`);
     }
     this.chargeOnError = options.chargeOnError ?? false;
+    this.recordTimeoutMs = options.recordTimeoutMs ?? 30_000;
+    if (!Number.isFinite(this.recordTimeoutMs) || this.recordTimeoutMs <= 0) {
+      throw new TypeError(`recordTimeoutMs must be a positive number of ms, got ${this.recordTimeoutMs}`);
+    }
     this.clock = options.clock ?? systemClock;
     if (options.onDecision) this.listeners.add(options.onDecision);
     for (const gate of options.gates ?? []) this.use(gate);
@@ -624,7 +634,8 @@ export class GatedToolRunner {
       for (const gate of state.pipeline) {
         if (!gate.record) continue;
         try {
-          await gate.record(result, state.ctx);
+          const pending = gate.record(result, state.ctx);
+          if (pending) await this.bounded(pending, gate.name, state);
         } catch (err) {
           state.warnings.push(`${gate.name} failed to record this call: ${errorText(err)}`);
         }
@@ -634,6 +645,24 @@ export class GatedToolRunner {
     result.timings.totalMs = performance.now() - state.t0;
     if (this.listeners.size > 0) this.emit({ type: 'result', ...this.ids(state), result });
     return result;
+  }
+
+  /** Waits for a record at most `recordTimeoutMs`; past that, the call returns and says so. */
+  private async bounded(pending: Promise<void>, gate: string, state: CallState): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.recordTimeoutMs);
+    });
+    try {
+      if ((await Promise.race([pending, late])) === 'late') {
+        state.warnings.push(
+          `${gate} did not confirm its record within ${this.recordTimeoutMs} ms; it is still being written`,
+        );
+        pending.catch(() => {}); // its outcome is now the sink's to report (audit counts failures)
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private ids(state: CallState) {

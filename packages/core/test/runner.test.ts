@@ -557,3 +557,16 @@ describe('settling', () => {
     expect(r.warnings).toEqual(['actual cost above the estimate; charged']);
   });
 });
+
+describe('a record that never settles', () => {
+  it('does not hang call(): the result comes back with a warning after recordTimeoutMs', async () => {
+    const stuck: Gate = { name: 'audit', stage: 'audit', record: () => new Promise<void>(() => {}) };
+    const { tool, runs } = echoTool();
+    const runner = new GatedToolRunner({ tools: [tool], gates: [stuck], recordTimeoutMs: 20 });
+    const r = await runner.call('pay', ok);
+    expect(r.status).toBe('executed');
+    expect(runs).toHaveLength(1);
+    expect(r.warnings).toEqual(['audit did not confirm its record within 20 ms; it is still being written']);
+    expect(() => new GatedToolRunner({ recordTimeoutMs: 0 })).toThrow(/recordTimeoutMs/);
+  });
+});
