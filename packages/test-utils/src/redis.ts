@@ -82,6 +82,10 @@ export class DedicatedRedis {
     this.child = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
+    let spawnError: Error | undefined;
+    this.child.once('error', (err) => {
+      spawnError = err; // e.g. ENOENT: no redis-server on PATH
+    });
     this.child.once('exit', () => {
       this.child = undefined;
     });
@@ -96,6 +100,10 @@ export class DedicatedRedis {
         return;
       } catch {
         probe.disconnect();
+        if (spawnError) {
+          this.child = undefined;
+          throw new Error(`cannot start ${bin} (${spawnError.message}); install it, e.g. apt-get install redis-server`);
+        }
         if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
         await new Promise((r) => setTimeout(r, 50));
       }
