@@ -1,4 +1,4 @@
-import type { GateResult } from '@tollgate/core';
+import { type ApprovalRecord, type CallContext, canonicalJson, type GateResult } from '@tollgate/core';
 import { ResumeInputError } from './errors.js';
 import { executionEvent, type LoopDeps, runResult, toolLoop } from './loop.js';
 import { assertRunState } from './state.js';
@@ -19,7 +19,8 @@ type Settled = { pending: true } | { pending: false; content: string; result?: G
  * the loop. A call with no decision whose approval was decided elsewhere (another process, a dashboard)
  * resumes too; one still pending keeps the run paused. Throws {@link ResumeInputError} before changing
  * anything when the state or the decisions are unusable (`invalid_run_state`, `unknown_approval`,
- * `invalid_decision`).
+ * `invalid_decision`), including a state whose caller (actor, tenant, session, scopes, roles, metadata) is not
+ * the one the runner's stored approvals were made for: the state cannot change who later calls run as.
  */
 export async function* resumeLoop(
   deps: LoopDeps,
@@ -34,7 +35,11 @@ export async function* resumeLoop(
       throw new ResumeInputError('unknown_approval', `No call in this state waits for approval ${id}.`);
     assertChoice(id, choice);
   }
-  const settled = await Promise.all(state.pendingCalls.map((p) => settle(deps, p, decisions[p.approvalId])));
+  const records = await Promise.all(state.pendingCalls.map((p) => readApproval(deps, p.approvalId)));
+  assertCaller(state.context, records);
+  const settled = await Promise.all(
+    state.pendingCalls.map((p, i) => settle(deps, p, decisions[p.approvalId], records[i]!)),
+  );
   const events: GateResult[] = [];
   const outputs = [...state.turnOutputs];
   const stillPending: PendingCall[] = [];
@@ -75,9 +80,51 @@ export async function* resumeLoop(
   });
 }
 
-async function settle(deps: LoopDeps, call: PendingCall, choice: ApprovalChoice | undefined): Promise<Settled> {
+/** The stored approval, `undefined` when the store has none, or `'unreadable'` when the store failed. */
+type StoredApproval = ApprovalRecord | undefined | 'unreadable';
+
+function readApproval(deps: LoopDeps, id: string): Promise<StoredApproval> {
+  return deps.runner.getApproval(id).catch(() => 'unreadable' as const);
+}
+
+/**
+ * The state's caller must be the one the runner recorded with each approval; otherwise an edited state could
+ * run the rest of the loop as another actor or tenant. A state no stored approval vouches for is refused too.
+ */
+function assertCaller(context: CallContext, records: readonly StoredApproval[]): void {
+  const claimed = callerOf(context);
+  for (const record of records) {
+    if (record === 'unreadable') continue; // the store's failure is answered per call (approval_store_error)
+    if (!record || callerOf(record.context) !== claimed) {
+      throw new ResumeInputError(
+        'invalid_run_state',
+        record
+          ? 'The run state names a different caller than the approval was requested for; it was not resumed.'
+          : "No approval in the runner's store vouches for this run state (expired and removed, or never made).",
+      );
+    }
+  }
+}
+
+function callerOf(c: CallContext): string {
+  return canonicalJson({
+    actor: c.actor,
+    tenant: c.tenant,
+    session: c.session,
+    scopes: c.scopes,
+    roles: c.roles,
+    metadata: c.metadata,
+  });
+}
+
+async function settle(
+  deps: LoopDeps,
+  call: PendingCall,
+  choice: ApprovalChoice | undefined,
+  stored: StoredApproval,
+): Promise<Settled> {
   const { runner } = deps;
-  const record = await runner.getApproval(call.approvalId).catch(() => undefined);
+  const record = stored === 'unreadable' ? undefined : stored;
   // The state names an approval that belongs to another call: it cannot lend its approval to this one.
   if (record && (record.tool !== call.tool || record.callId !== call.callId)) {
     return {

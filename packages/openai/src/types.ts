@@ -184,7 +184,9 @@ export type Conversation =
 
 /**
  * A paused run, as plain JSON (`JSON.stringify` it anywhere). It carries no authority: approvals live in the
- * runner's approval store, so an edited state can approve nothing.
+ * runner's approval store, so an edited state can approve nothing, and `resume` refuses a state whose caller
+ * (actor, tenant, session, scopes, roles, metadata) differs from the one the stored approvals were made for.
+ * The round count is not bound: an edited `round` can lengthen a run past `maxToolRounds`.
  */
 export interface RunState {
   /** Bumped when the shape changes; `resume` refuses versions it does not know. */

@@ -106,6 +106,43 @@ describe.each(apis)('approvals on %s', (api) => {
     expect(JSON.parse(outputsSent(model.requests, 1)[0]!.output).reason).toBe('approval_args_changed');
   });
 
+  it('an edited state cannot change who later calls run as: a different caller is refused before anything runs', async () => {
+    const { model, probe, adapter, result, state } = await paused(api);
+    const id = result.interruptions![0]!.approvalId;
+    for (const context of [
+      { ...state.context, actor: 'admin' },
+      { ...state.context, tenant: 'other-tenant' },
+      { ...state.context, scopes: ['payments:unlimited'] },
+    ]) {
+      await expect(
+        adapter.resume({ ...state, context }, { [id]: { approve: true, by: 'ops@example.com' } }),
+      ).rejects.toMatchObject({
+        name: 'ResumeInputError',
+        code: 'invalid_run_state',
+      });
+    }
+    expect(probe.runs.send_money).toBeUndefined();
+    expect((await adapter.runner.getApproval(id))?.status).toBe('pending');
+    expect(model.requests).toHaveLength(1);
+    // The untouched state still resumes.
+    const resumed = await adapter.resume(state, { [id]: { approve: true, by: 'ops@example.com' } });
+    expect(probe.runs.send_money).toBe(1);
+    expect(resumed.status).toBe('completed');
+  });
+
+  it('a made-up state whose approval the runner never stored is refused', async () => {
+    const { adapter, probe, state } = await paused(api);
+    const forged = {
+      ...state,
+      approvalIds: ['apr_forged'],
+      pendingCalls: [{ ...state.pendingCalls[0]!, approvalId: 'apr_forged' }],
+    };
+    await expect(adapter.resume(forged, { apr_forged: { approve: true, by: 'x' } })).rejects.toMatchObject({
+      code: 'invalid_run_state',
+    });
+    expect(probe.runs.send_money).toBeUndefined();
+  });
+
   it('an approval is single use: resuming the same state twice runs the call once', async () => {
     const { probe, adapter, result, state } = await paused(api, [...script(), { text: 'again' }]);
     const id = result.interruptions![0]!.approvalId;
