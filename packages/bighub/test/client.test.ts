@@ -63,7 +63,9 @@ describe('BighubClient: base URL', () => {
   it('knows loopback addresses', () => {
     expect(isLoopback('127.0.0.1')).toBe(true);
     expect(isLoopback('[::1]')).toBe(true);
-    expect(isLoopback('app.localhost')).toBe(true);
+    expect(isLoopback('localhost')).toBe(true);
+    expect(isLoopback('app.localhost')).toBe(false); // may be resolved through DNS: never plain http
+    expect(() => new BighubClient({ baseUrl: 'http://app.localhost:8080' })).toThrow(/plain http/);
     expect(isLoopback('128.0.0.1')).toBe(false);
     expect(isLoopback('127.example.com')).toBe(false);
   });

@@ -228,10 +228,13 @@ function checkBaseUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-/** 127.0.0.0/8, ::1 or localhost: traffic that never leaves the machine. */
+/**
+ * 127.0.0.0/8, ::1 or `localhost`: traffic that never leaves the machine. Subdomains of localhost do not count:
+ * a resolver may look them up in DNS (RFC 6761 only asks it not to), which would send the API key over plain http.
+ */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1' || host === '0:0:0:0:0:0:0:1';
 }
