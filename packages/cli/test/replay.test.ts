@@ -150,6 +150,21 @@ describe('tollgate replay on other formats', () => {
     expect(summary.skipped[1]).toEqual({ line: 4, message: 'calls[0]: `id` must be a non-empty string' });
   });
 
+  it('skips, counts and names an episode whose policy context() throws; the others replay (exit 3)', async () => {
+    const { code, stdout } = await runCli([
+      'replay',
+      fixture('tollgate.jsonl'),
+      '--policy',
+      fixture('throwing-policy.ts'),
+      '--json',
+    ]);
+    const summary = JSON.parse(stdout) as ReplaySummary;
+    expect(code).toBe(3);
+    expect(summary.episodes).toBe(1);
+    expect(summary.skipped.map((s) => s.line)).toEqual([2, 3, 4]);
+    expect(summary.skipped[1]!.message).toBe(`the policy's context() failed for episode "ep-2": no account for ep-2`);
+  });
+
   it('uses a forced --format, and skips every line that is not in it', async () => {
     const { code, summary } = await replayJson([episodes, '--format', 'tollgate']);
     expect(code).toBe(3);

@@ -88,13 +88,24 @@ export class ReplayEngine {
 
   /** Replays one episode's calls in order; refuses (without throwing) an episode no policy routes to. */
   async episode(episode: TraceEpisode): Promise<EpisodeReplay> {
-    const key = this.loaded.route(episode);
+    let key: string | undefined;
+    let context: Omit<CallContext, 'callId'> | undefined;
+    try {
+      key = this.loaded.route(episode);
+    } catch (err) {
+      return { ok: false, message: `the policy's route() failed for episode "${episode.id}": ${errorText(err)}` };
+    }
     const policy = key === undefined ? undefined : this.loaded.policies.get(key);
     if (key === undefined || !policy) {
       return { ok: false, message: `no policy for episode "${episode.id}" (route gave ${JSON.stringify(key)})` };
     }
+    try {
+      context = policy.context ? policy.context(episode) : episode.context;
+    } catch (err) {
+      return { ok: false, message: `the policy's context() failed for episode "${episode.id}": ${errorText(err)}` };
+    }
     const runner = await this.runnerFor(key, policy);
-    const base: CallContext = { ...(policy.context ? policy.context(episode) : episode.context), traceId: episode.id };
+    const base: CallContext = { ...context, traceId: episode.id };
     const decisions: CallDecision[] = [];
     for (const call of episode.calls) {
       const at = timeOf(call.at);
