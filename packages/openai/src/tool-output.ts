@@ -5,7 +5,8 @@ import type { ToolDenial } from './types.js';
 export interface ToolOutputOptions {
   /**
    * Replaces the message of calls a gate blocked (not validation or unknown-tool blocks, whose messages say
-   * how to fix the call). A function gets the result and can word each case.
+   * how to fix the call). A function gets the result and can word each case; if it throws or returns no
+   * string, the gate's own message is sent instead, so a bad template never breaks the loop.
    */
   denyMessage?: string | ((result: GateResult) => string);
   /** Sends every gate decision, with its data (risk scores, raw decisions), to the model (default false); data with no JSON form (a BigInt, a cycle) is left out. */
@@ -53,7 +54,14 @@ function denialMessage(result: GateResult, denyMessage: ToolOutputOptions['denyM
   if (denyMessage === undefined || result.status !== 'blocked' || FIX_YOURSELF.has(result.blockedBy ?? '')) {
     return result.message;
   }
-  return typeof denyMessage === 'function' ? denyMessage(result) : denyMessage;
+  if (typeof denyMessage !== 'function') return denyMessage;
+  try {
+    const text = denyMessage(result);
+    return typeof text === 'string' ? text : result.message;
+  } catch {
+    // The application's wording failed: the gate's own message still tells the model what it can do.
+    return result.message;
+  }
 }
 
 function executedContent(result: GateResult): string {

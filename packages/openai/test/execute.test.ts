@@ -140,6 +140,18 @@ describe('tool output content', () => {
     );
     expect(JSON.parse(toolOutputContent(invalid, { denyMessage })).message).toContain('/account');
   });
+
+  it('falls back to the gate’s message when a deny function throws or returns no text', async () => {
+    const blocked = await bankRunner(new Probe()).call('delete_account', { account: 'a' });
+    const throwing = () => {
+      throw new Error('template missing');
+    };
+    const silent = () => undefined as unknown as string;
+    for (const denyMessage of [throwing, silent]) {
+      const denial = JSON.parse(toolOutputContent(blocked, { denyMessage }));
+      expect(denial).toMatchObject({ status: 'blocked', reason: 'policy_denied', message: blocked.message });
+    }
+  });
 });
 
 describe('check', () => {
