@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReplayPolicy, TraceEpisode } from '@tollgate/cli';
 import type { CallContext } from '@tollgate/core';
+import type { FunctionTool } from '@tollgate/example-banking';
 import { RateGate, rateKey } from '@tollgate/rate';
 
 /** The AgentDojo suites whose tool schemas this package holds (banking's come with examples/banking). */
@@ -12,12 +13,6 @@ export type Suite = 'slack' | 'workspace';
  */
 export function suiteTools(suite: Suite): FunctionTool[] {
   return JSON.parse(readFileSync(new URL(`../data/${suite}-tools.json`, import.meta.url), 'utf8'));
-}
-
-/** A Chat Completions function tool, the format of AgentDojo's schemas. */
-export interface FunctionTool {
-  type: 'function';
-  function: { name: string; description?: string; parameters: Record<string, unknown> };
 }
 
 /**
