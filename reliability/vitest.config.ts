@@ -1,12 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { tollgateProject } from '../vitest.project.js';
 
-export default defineProject({
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    name: 'reliability',
-    execArgv: ['--expose-gc'],
-    include: ['test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
-  },
-});
+export default tollgateProject('reliability', { execArgv: ['--expose-gc'], testTimeout: 120_000 });

@@ -1,6 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { tollgateProject } from '../../vitest.project.js';
 
-export default defineProject({
-  ssr: { resolve: { conditions: ['source'] } },
-  test: { name: 'refund', include: ['test/**/*.test.ts'] },
-});
+export default tollgateProject('refund');

@@ -1,5 +1,44 @@
+import type { CallContext } from './context.js';
+import type { Json } from './json.js';
 import { Reason } from './reasons.js';
-import type { ApprovalRecord } from './types.js';
+
+/** Lifecycle of a stored approval. */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'consumed' | 'expired';
+
+/** A human's decision on an approval. */
+export interface ApprovalDecision {
+  /** Who decided (user id or e-mail). */
+  by: string;
+  comment?: string;
+}
+
+/** A stored approval: everything needed to resume the call later, in another process if need be. */
+export interface ApprovalRecord {
+  id: string;
+  status: ApprovalStatus;
+  tool: string;
+  callId: string;
+  args: Record<string, unknown>;
+  /** {@link approvalDigest} of tool, call id, args, caller and `bind`. */
+  digest: string;
+  /** The serializable call context (actor, tenant, scopes…, and the trace id). */
+  context: CallContext;
+  /** The call's `bind` facts (see {@link CallContext.bind}), part of the digest. */
+  bind?: Readonly<Record<string, Json>>;
+  /** Gates that asked for approval; a resume re-runs every other gate. */
+  gates: string[];
+  reason: string;
+  message?: string;
+  /** Each asking gate's data, by gate name. */
+  data: Record<string, Record<string, unknown> | undefined>;
+  /** ms since the epoch */
+  createdAt: number;
+  /** ms since the epoch */
+  expiresAt: number;
+  decision?: ApprovalDecision & { status: 'approved' | 'denied'; at: number };
+  /** ms since the epoch, set when a resume consumed it. */
+  consumedAt?: number;
+}
 
 /** Why a store refused a transition. */
 export type ApprovalRefusal =

@@ -1,4 +1,6 @@
-import type { ApprovalRecord, GateDecision, GateResult } from './types.js';
+import type { ApprovalRecord } from './approvals.js';
+import type { GateDecision } from './gate.js';
+import type { GateResult } from './result.js';
 
 /**
  * What `onDecision` listeners receive. `seq` rises by one per event within a runner; `eventId` is unique;

@@ -1,22 +1,16 @@
-import { errorName, errorText } from './errors.js';
-import { Reason } from './reasons.js';
-import {
-  type Gate,
-  type GateContext,
-  type GateDecision,
-  type GateVerdict,
-  STAGES,
-  type ToolDefinition,
-} from './types.js';
+import { errorText } from './errors.js';
+import { gateFailure } from './failure.js';
+import { type Gate, type GateDecision, type GateVerdict, STAGES } from './gate.js';
+import type { ToolDefinition } from './tool.js';
+import { ToolOptionsError } from './tool-options.js';
+
+/** One gate of a tool's pipeline with the tool's options for it, compiled once at `register()`. */
+export interface PipelineStep {
+  readonly gate: Gate;
+  readonly options: unknown;
+}
 
 const stageIndex = new Map<string, number>(STAGES.map((s, i) => [s, i]));
-
-/** The gates that apply to a tool, in stage order: the runner's and the tool's own, less those it sets to `false`. */
-export function orderPipeline(gates: readonly Gate[], definition: ToolDefinition): Gate[] {
-  const all = [...gates, ...(definition.use ?? [])].filter((g) => definition.gates?.[g.name] !== false);
-  // Array.prototype.sort is stable: gates of one stage keep the order they were given in.
-  return all.sort((a, b) => (stageIndex.get(a.stage) ?? 0) - (stageIndex.get(b.stage) ?? 0));
-}
 
 /** Throws `TypeError` for a gate without a name or a known stage. */
 export function assertGate(gate: Gate): void {
@@ -28,57 +22,71 @@ export function assertGate(gate: Gate): void {
   }
 }
 
-/** Runs each gate's `validateToolOptions` on the tool's options; throws `TypeError` naming tool and gate. */
-export function validateToolOptions(gates: readonly Gate[], definition: ToolDefinition): void {
-  for (const gate of gates) {
-    const options = definition.gates?.[gate.name];
-    if (options === undefined || options === false || !gate.validateToolOptions) continue;
-    try {
-      gate.validateToolOptions(options, definition.name);
-    } catch (err) {
-      throw new TypeError(`Tool "${definition.name}" has invalid gates.${gate.name} options: ${errorText(err)}`);
-    }
+/** Gates in stage order; gates of one stage keep the order they were given in (the sort is stable). */
+export function byStage(gates: readonly Gate[]): Gate[] {
+  return [...gates].sort((a, b) => (stageIndex.get(a.stage) ?? 0) - (stageIndex.get(b.stage) ?? 0));
+}
+
+/**
+ * A tool's pipeline: the runner's gates and the tool's own, less those it sets to `false`, in stage order, each
+ * with the tool's options compiled by the gate.
+ * @throws {ToolOptionsError} naming tool, gate and path when a gate refuses the tool's options
+ */
+export function compilePipeline(gates: readonly Gate[], definition: ToolDefinition): PipelineStep[] {
+  const all = byStage([...gates, ...(definition.use ?? [])]).filter((g) => definition.gates?.[g.name] !== false);
+  return all.map((gate) => ({ gate, options: compileOptions(gate, definition) }));
+}
+
+function compileOptions(gate: Gate, definition: ToolDefinition): unknown {
+  const raw = definition.gates?.[gate.name];
+  const site = { tool: definition.name, gate: gate.name };
+  if (!gate.compileToolOptions) {
+    if (raw === undefined || raw === true) return undefined;
+    throw new ToolOptionsError(site, '', 'this gate takes no per-tool options');
+  }
+  try {
+    return gate.compileToolOptions(raw, definition.name);
+  } catch (err) {
+    if (err instanceof ToolOptionsError) throw err;
+    throw new ToolOptionsError(site, '', errorText(err), { cause: err });
   }
 }
 
-/** Runs one gate's check; a synchronous verdict costs no extra microtask. Never throws. */
-export function evaluateGate(gate: Gate, ctx: GateContext, options: unknown): GateVerdict | Promise<GateVerdict> {
+/**
+ * Runs one of a gate's hooks; a synchronous verdict costs no extra microtask. Never throws: a throw or a reply that
+ * is not a verdict goes through the gate's fail mode. `undefined` is passed through when `optional` (no decision).
+ */
+export function evaluate(
+  gate: Gate,
+  hook: () => GateVerdict | undefined | Promise<GateVerdict | undefined>,
+  optional = false,
+): GateVerdict | undefined | Promise<GateVerdict | undefined> {
   let verdict: unknown;
   try {
-    verdict = gate.check?.(ctx, options);
+    verdict = hook();
   } catch (err) {
     return gateFailure(gate, err);
   }
-  if (isVerdict(verdict)) return verdict;
-  if (verdict !== null && typeof (verdict as Promise<unknown>)?.then === 'function') {
-    return (verdict as Promise<unknown>).then(
-      (v) => (isVerdict(v) ? v : gateFailure(gate, new TypeError(`gate "${gate.name}" returned no valid verdict`))),
+  if (isThenable(verdict)) {
+    return Promise.resolve(verdict).then(
+      (v) => accept(gate, v, optional),
       (err) => gateFailure(gate, err),
     );
   }
+  return accept(gate, verdict, optional);
+}
+
+function accept(gate: Gate, verdict: unknown, optional: boolean): GateVerdict | undefined {
+  if (verdict === undefined && optional) return undefined;
+  if (isVerdict(verdict)) return verdict;
   return gateFailure(gate, new TypeError(`gate "${gate.name}" returned no valid verdict`));
 }
 
-const OUTCOMES = new Set(['allow', 'block', 'require_approval']);
-
-/** What a gate's own failure becomes: a block (fail-closed, the default) or a recorded allow (fail-open). */
-function gateFailure(gate: Gate, err: unknown): GateVerdict {
-  const error = { name: errorName(err), message: errorText(err) };
-  if (gate.failMode === 'open') {
-    return {
-      outcome: 'allow',
-      reason: Reason.gateErrorFailOpen,
-      message: `${gate.name} failed and is fail-open: ${error.message}`,
-      error,
-    };
-  }
-  return {
-    outcome: 'block',
-    reason: Reason.gateError,
-    message: `The ${gate.name} check could not be completed, so the call was blocked. Try again later.`,
-    error,
-  };
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
+
+const OUTCOMES = new Set(['allow', 'block', 'require_approval']);
 
 function isVerdict(v: unknown): v is GateVerdict {
   if (typeof v !== 'object' || v === null) return false;
@@ -99,5 +107,6 @@ export function toDecision(gate: Gate, verdict: GateVerdict): GateDecision {
   if (verdict.retryAfterMs !== undefined) decision.retryAfterMs = verdict.retryAfterMs;
   if (verdict.data !== undefined) decision.data = verdict.data;
   if (verdict.error !== undefined) decision.error = verdict.error;
+  if (gate.shadow === true) decision.enforced = false;
   return decision;
 }

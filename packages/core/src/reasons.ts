@@ -1,6 +1,7 @@
 /**
- * Stable reason codes the runner itself produces. Gates add their own (`rate_limited`, `budget_exceeded`, …);
- * these never change meaning once released.
+ * Stable reason codes the runner itself produces. Gates add their own (`rate_limited`, `budget_exceeded`, …) in
+ * their package's table; a code never changes meaning once released. The naming rule: `ok` for an allowing gate,
+ * a package prefix only where a code would otherwise be ambiguous.
  */
 export const Reason = {
   /** The handler ran and returned. */
@@ -11,16 +12,22 @@ export const Reason = {
   ok: 'ok',
   /** Arguments were a string that is not JSON. */
   invalidJson: 'invalid_json',
-  /** Arguments failed the tool's JSON Schema, were not an object, or held a forbidden key. */
+  /** Arguments failed the tool's schema, were not an object, could not be read, or held a forbidden key. */
   invalidArguments: 'invalid_arguments',
   /** No tool of that name is registered. */
   unknownTool: 'unknown_tool',
-  /** A gate threw; with `failMode: 'closed'` the call is blocked. */
+  /** A gate threw (or returned no verdict) and is fail-closed, so the call was blocked. */
   gateError: 'gate_error',
-  /** A gate threw and `failMode: 'open'` let the call through. */
+  /** A gate threw and `failMode: 'open'` let the call through; the error is on the decision. */
   gateErrorFailOpen: 'gate_error_fail_open',
+  /** A gate's backend (store, decision service, audit log) is unavailable and the gate is fail-closed. */
+  storeUnavailable: 'store_unavailable',
+  /** A gate's backend is unavailable and `failMode: 'open'` let the call through unchecked. */
+  storeUnavailableFailOpen: 'store_unavailable_fail_open',
   /** The handler threw. */
   toolError: 'tool_error',
+  /** A gate that asked for this call's approval, on its resume: a human approved it. */
+  approved: 'approved',
   /** A gate asked for a human. */
   approvalRequired: 'approval_required',
   /** No approval has that id. */
@@ -33,10 +40,16 @@ export const Reason = {
   approvalExpired: 'approval_expired',
   /** It was already used by an earlier resume. */
   approvalConsumed: 'approval_consumed',
-  /** The arguments presented differ from the ones approved. */
+  /** The arguments presented (or the stored record) differ from the ones approved. */
   approvalArgsChanged: 'approval_args_changed',
+  /** The caller presented on resume (actor, tenant, session, scopes, roles, metadata) is not the one approved. */
+  approvalCallerChanged: 'approval_caller_changed',
+  /** The `bind` facts presented on resume differ from the ones the approval was made under. */
+  approvalBindingChanged: 'approval_binding_changed',
   /** It was already decided. */
   approvalAlreadyDecided: 'approval_already_decided',
+  /** `approve`/`deny` without a valid decision (`by` missing or empty). */
+  invalidDecision: 'invalid_decision',
   /** The approval store failed. */
   approvalStoreError: 'approval_store_error',
 } as const;

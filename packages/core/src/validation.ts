@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsPlugin from 'ajv-formats';
+import { errorText } from './errors.js';
 import { Reason } from './reasons.js';
 
 /** Parsed arguments, or why they were refused. */
@@ -12,36 +13,61 @@ export const MAX_ARGUMENT_DEPTH = 64;
 
 /**
  * Turns what the model sent into an arguments object. Accepts a JSON string (Chat Completions and Responses
- * send one; an empty string means `{}`) or a value. Refuses non-objects, non-JSON values and `__proto__` keys,
- * so nothing downstream can pollute a prototype.
+ * send one; an empty string means `{}`) or a value. A value is copied into a fresh plain-JSON object, reading
+ * each property once, so what a handler receives is exactly what was validated: a getter, a Proxy or a caller
+ * that mutates its object after `call()` cannot slip anything past the schema. Refuses non-objects, non-JSON
+ * values, nesting deeper than {@link MAX_ARGUMENT_DEPTH} and `__proto__` keys, so nothing downstream can
+ * pollute a prototype.
  */
 export function parseArguments(raw: unknown): ParsedArguments {
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') return { ok: true, args: {} };
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      return {
-        ok: false,
-        reason: Reason.invalidJson,
-        message: `Arguments are not valid JSON (${(err as Error).message}). Send one JSON object.`,
-      };
-    }
-  } else if (raw === undefined) {
-    return { ok: true, args: {} };
-  }
-  if (!isPlainObject(value)) {
+  if (raw === undefined) return { ok: true, args: {} };
+  if (typeof raw !== 'string') return copyArguments(raw);
+  if (raw.trim() === '') return { ok: true, args: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
     return {
       ok: false,
-      reason: Reason.invalidArguments,
-      message: `Arguments must be a JSON object, got ${describe(value)}.`,
+      reason: Reason.invalidJson,
+      message: `Arguments are not valid JSON (${errorText(err)}). Send one JSON object.`,
     };
   }
-  // Fast pass first; paths are built only to describe a value already known to be bad.
-  const problem = isJsonTree(value, 0) ? undefined : findNonJson(value, '', 0);
-  if (problem) return { ok: false, reason: Reason.invalidArguments, message: `Invalid arguments: ${problem}.` };
+  if (!isPlainObject(value)) return notAnObject(value);
+  // JSON.parse builds fresh plain values; only depth and `__proto__` keys remain to check. Fast pass first;
+  // paths are built only to describe a value already known to be bad.
+  if (!isJsonTree(value, 0)) {
+    let problem = 'it is not plain JSON';
+    try {
+      copyJson(value, '', 0);
+    } catch (err) {
+      if (err instanceof JsonProblem) problem = err.message;
+    }
+    return invalid(problem);
+  }
   return { ok: true, args: value };
+}
+
+function copyArguments(raw: unknown): ParsedArguments {
+  try {
+    if (!isPlainObject(raw)) return notAnObject(raw);
+    return { ok: true, args: copyJson(raw, '', 0) as Record<string, unknown> };
+  } catch (err) {
+    if (err instanceof JsonProblem) return invalid(err.message);
+    return invalid(`they could not be read (${errorText(err)})`);
+  }
+}
+
+function notAnObject(value: unknown): ParsedArguments {
+  return {
+    ok: false,
+    reason: Reason.invalidArguments,
+    message: `Arguments must be a JSON object, got ${describe(value)}.`,
+  };
+}
+
+function invalid(problem: string): ParsedArguments {
+  return { ok: false, reason: Reason.invalidArguments, message: `Invalid arguments: ${problem}.` };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -58,67 +84,55 @@ function describe(value: unknown): string {
 
 function isJsonTree(value: unknown, depth: number): boolean {
   if (depth > MAX_ARGUMENT_DEPTH) return false;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (value === null) return true;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isJsonTree(value[i], depth + 1)) return false;
-        return true;
-      }
-      if (!isPlainObject(value)) return false;
-      for (const key in value) {
-        if (key === '__proto__' || !isJsonTree((value as Record<string, unknown>)[key], depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJsonTree(value[i], depth + 1)) return false;
+    return true;
   }
+  for (const key in value) {
+    if (key === '__proto__' || !isJsonTree((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
-function findNonJson(value: unknown, path: string, depth: number): string | undefined {
-  if (depth > MAX_ARGUMENT_DEPTH) return `${path || '(root)'} is nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
+/** Why a value is not plain JSON, with the JSON Pointer of the first problem. */
+class JsonProblem extends Error {}
+
+/** A fresh plain-JSON copy of `value`, each property read once; throws {@link JsonProblem}. */
+function copyJson(value: unknown, path: string, depth: number): unknown {
+  if (depth > MAX_ARGUMENT_DEPTH) {
+    throw new JsonProblem(`${path || '(root)'} is nested deeper than ${MAX_ARGUMENT_DEPTH} levels`);
+  }
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return undefined;
+      return value;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is not a finite number`;
+      if (!Number.isFinite(value)) throw new JsonProblem(`${path} is not a finite number`);
+      return value;
     case 'object': {
-      if (value === null) return undefined;
+      if (value === null) return null;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const p = findNonJson(value[i], `${path}/${i}`, depth + 1);
-          if (p) return p;
-        }
-        return undefined;
+        const length = value.length;
+        const out = new Array<unknown>(length);
+        for (let i = 0; i < length; i++) out[i] = copyJson(value[i], `${path}/${i}`, depth + 1);
+        return out;
       }
-      if (!isPlainObject(value)) return `${path || '(root)'} is not a plain JSON object`;
+      if (!isPlainObject(value)) throw new JsonProblem(`${path || '(root)'} is not a plain JSON object`);
+      const out: Record<string, unknown> = {};
       for (const key of Object.keys(value)) {
-        if (key === '__proto__') return `${path}/__proto__ is a forbidden key`;
-        const p = findNonJson(value[key], `${path}/${escapePointer(key)}`, depth + 1);
-        if (p) return p;
+        if (key === '__proto__') throw new JsonProblem(`${path}/__proto__ is a forbidden key`);
+        out[key] = copyJson(value[key], `${path}/${escapePointer(key)}`, depth + 1);
       }
-      return undefined;
+      return out;
     }
     default:
-      return `${path || '(root)'} is a ${typeof value}, which JSON cannot hold`;
+      throw new JsonProblem(`${path || '(root)'} is a ${typeof value}, which JSON cannot hold`);
   }
 }
 
 function escapePointer(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-/** Options for {@link createAjv}. */
-export interface ValidatorOptions {
-  /** Use this ajv instance instead (for custom keywords or formats); it should have `allErrors: true`. */
-  ajv?: Ajv;
 }
 
 /**
@@ -142,7 +156,7 @@ export function compileSchema(ajv: Ajv, tool: string, schema: Record<string, unk
   try {
     return ajv.compile(schema);
   } catch (err) {
-    throw new TypeError(`Tool "${tool}" has an invalid parameters schema: ${(err as Error).message}`);
+    throw new TypeError(`Tool "${tool}" has an invalid parameters schema: ${errorText(err)}`, { cause: err });
   }
 }
 

@@ -58,7 +58,14 @@ describe('approval lifecycle', () => {
     const { runner, runs, review, rate } = setup();
     const ticket = await pending(runner);
     expect(rate.state).toMatchObject({ held: 0, released: 1 }); // the paused call holds nothing
-    expect(ticket.digest).toBe(approvalDigest('pay', 'call_big', args));
+    expect(ticket.digest).toBe(
+      approvalDigest({
+        tool: 'pay',
+        callId: 'call_big',
+        args,
+        caller: { actor: 'agent-7', tenant: 'acme', scopes: ['payments'] },
+      }),
+    );
 
     const approved = await runner.approve(ticket.id, { by: 'ops@bank', comment: 'verified by phone' });
     expect(approved).toMatchObject({
@@ -159,10 +166,10 @@ describe('approval lifecycle', () => {
     const { runner, runs } = setup();
     const ticket = await pending(runner);
     await runner.approve(ticket.id, { by: 'ops' });
-    const changed = await runner.resume(ticket.id, { args: { amount: 5000, to: 'attacker' } });
+    const changed = await runner.resume(ticket.id, { expect: { args: { amount: 5000, to: 'attacker' } } });
     expect(changed).toMatchObject({ status: 'blocked', reason: 'approval_args_changed' });
     // Key order does not matter (RFC 8785 canonical form); the same arguments still go through.
-    const same = await runner.resume(ticket.id, { args: '{"to":"mallory","amount":5000}' });
+    const same = await runner.resume(ticket.id, { expect: { args: '{"to":"mallory","amount":5000}' } });
     expect(same.status).toBe('executed');
     expect(runs).toEqual([args]);
   });
@@ -256,7 +263,9 @@ describe('digest', () => {
   it('is SHA-256 over RFC 8785 canonical JSON, independent of key order', () => {
     expect(sha256Canonical({ b: 1, a: [true, null] })).toBe(sha256Canonical({ a: [true, null], b: 1 }));
     // RFC 8785 §3.2.2.3 number form: 1e21 serializes as 1e+21, 0.1+0.2 keeps its shortest form.
-    expect(approvalDigest('t', 'c', { x: 1e21 })).toBe(approvalDigest('t', 'c', JSON.parse('{"x":1E21}')));
-    expect(approvalDigest('t', 'c', { x: 1 })).not.toBe(approvalDigest('t', 'c2', { x: 1 }));
+    const d = (callId: string, args: unknown, caller = {}) => approvalDigest({ tool: 't', callId, args, caller });
+    expect(d('c', { x: 1e21 })).toBe(d('c', JSON.parse('{"x":1E21}')));
+    expect(d('c', { x: 1 })).not.toBe(d('c2', { x: 1 }));
+    expect(d('c', { x: 1 }, { actor: 'a' })).not.toBe(d('c', { x: 1 }, { actor: 'b' }));
   });
 });

@@ -140,6 +140,7 @@ describe('the fixed order', () => {
     const gate: Gate = {
       name: 'budget',
       stage: 'budget',
+      compileToolOptions: (raw) => raw,
       check: (_ctx, options) => {
         seen.push(options);
         return { outcome: 'allow', reason: 'ok' };
@@ -520,8 +521,10 @@ describe('per-tool options are checked at registration', () => {
     name: 'budget',
     stage: 'budget',
     check: () => ({ outcome: 'allow', reason: 'ok' }),
-    validateToolOptions: (options) => {
+    compileToolOptions: (options) => {
+      if (options === undefined) return undefined;
       if (typeof (options as { cost?: unknown }).cost !== 'string') throw new Error('cost must be a decimal string');
+      return options;
     },
   };
 

@@ -1,0 +1,14 @@
+import { defineProject, type TestProjectInlineConfiguration } from 'vitest/config';
+
+/**
+ * The settings every package's tests share. Workspace packages resolve to their TypeScript source, so tests need
+ * no build step. The timeouts are budgets for a loaded 2-core CI machine, where a test that starts a process or
+ * runs a property over thousands of inputs can take many times its quiet-machine duration; no test asserts a
+ * wall-clock time.
+ */
+export function tollgateProject(name: string, test: TestProjectInlineConfiguration['test'] = {}) {
+  return defineProject({
+    ssr: { resolve: { conditions: ['source'] } },
+    test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, ...test },
+  });
+}
