@@ -13,7 +13,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function auditedRunner(sink: JsonlFileSink, options: { writeAhead?: boolean; strict?: boolean } = {}) {
+function auditedRunner(sink: JsonlFileSink, options: { writeAhead?: boolean } = {}) {
   return new GatedToolRunner({
     gates: [new AuditGate({ sink, ...options })],
     tools: [{ name: 'transfer', parameters: { type: 'object' }, handler: () => 'done' }],
@@ -57,9 +57,9 @@ describe('an audit file truncated in the middle of a record', () => {
     expect(result.status).toBe('executed');
     expect(result.warnings?.join(' ')).toMatch(/audit sink failed.*a write was cut short/);
 
-    // With strict write-ahead, no action runs unaudited: the call is blocked before its handler.
-    const strict = await auditedRunner(sink, { writeAhead: true, strict: true }).call('transfer', { strict: true });
-    expect(strict).toMatchObject({ status: 'blocked', reason: 'audit_unavailable' });
+    // With write-ahead (fail-closed), no action runs unaudited: the call is blocked before its handler.
+    const ahead = await auditedRunner(sink, { writeAhead: true }).call('transfer', { ahead: true });
+    expect(ahead).toMatchObject({ status: 'blocked', blockedBy: 'audit', reason: 'store_unavailable' });
 
     expect((await stat(file)).size).toBe(cutAt);
     expect((await verify(file)).firstBad?.kind).toBe('torn_tail');

@@ -74,9 +74,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const clock = new ReplayClock();
   const policy = bankPolicy({ knownPayees: payees });
   // Every call, whatever happens to it, lands in the hash-chained file; an intent record goes first, and if it
-  // cannot be written nothing runs (strict write-ahead). Runner-wide, so even invented tools are recorded.
+  // cannot be written nothing runs (write-ahead, fail-closed). Runner-wide, so even invented tools are recorded.
   const auditSink = new JsonlFileSink(options.auditFile, { flush: 'fsync' });
-  const auditGate = new AuditGate({ sink: auditSink, writeAhead: true, strict: true });
+  const auditGate = new AuditGate({ sink: auditSink, writeAhead: true });
   const runner = new GatedToolRunner({
     gates: [...policy.gates, auditGate],
     tools: replayedTools(loadTools(), new Recording(episodes), policy.tools),

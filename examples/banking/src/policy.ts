@@ -46,7 +46,7 @@ export function normalizeIban(value: unknown): string {
  * - at most `dailyLimit` sent per account per UTC day (budget), and scheduled payments above it need approval;
  * - at most `paymentsPerWindow` payments per session per window (rate), a brake on a looping agent.
  *
- * The audit trail is the deployment's to add (the demo writes a strict write-ahead JSONL file).
+ * The audit trail is the deployment's to add (the demo writes a fail-closed write-ahead JSONL file).
  */
 export function bankPolicy(options: BankPolicyOptions): BankPolicy {
   const dailyLimit = options.dailyLimit ?? POLICY_DEFAULTS.dailyLimit;

@@ -11,7 +11,7 @@ const file = join(dir, 'audit.jsonl');
 const clock = { now: () => Date.UTC(2026, 10, 21, 9, 30) };
 
 const sink = new JsonlFileSink(file, { flush: { batch: { maxRecords: 100, maxMs: 10 } } });
-const audit = new AuditGate({ sink, writeAhead: true, strict: true });
+const audit = new AuditGate({ sink, writeAhead: true });
 const runner = new GatedToolRunner({
   clock,
   gates: [

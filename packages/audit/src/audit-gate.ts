@@ -1,16 +1,15 @@
-import type { Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
-import { errorText } from '@tollgate/core';
+import {
+  errorText,
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateResult,
+  type GateVerdict,
+  UnavailableError,
+} from '@tollgate/core';
 import { type AuditEntry, type AuditKind, intentEntry, outcomeEntry } from './record.js';
 import { Redactor, type RedactorOptions } from './redact.js';
 import type { AuditSink } from './sinks/sink.js';
-
-/** Reason codes the audit gate decides with. */
-export const AuditReason = {
-  /** Strict write-ahead: the intent record could not be written, so the call did not run. */
-  unavailable: 'audit_unavailable',
-  /** Non-strict write-ahead: the intent record could not be written; the call ran anyway. */
-  intentFailed: 'audit_intent_failed',
-} as const;
 
 /** Options for {@link AuditGate}. */
 export interface AuditGateOptions {
@@ -18,10 +17,13 @@ export interface AuditGateOptions {
   sink: AuditSink;
   /** Gate name in decisions (default `audit`). */
   name?: string;
-  /** Write an intent record before the handler runs (default false). */
+  /** Write an intent record right before the handler runs (default false). */
   writeAhead?: boolean;
-  /** With `writeAhead`: block the call (`audit_unavailable`) when its intent record cannot be written (default false). */
-  strict?: boolean;
+  /**
+   * With `writeAhead`, when the intent record cannot be written: `'closed'` (default) blocks the call with
+   * `store_unavailable`, so no action runs unaudited; `'open'` lets it run, recording the failure on its decision.
+   */
+  failMode?: FailMode;
   /** A {@link Redactor}, or options for one (default: mask the default keys and patterns). */
   redact?: Redactor | RedactorOptions;
   /** Longest JSON text kept for args, results and decision data; longer ones are truncated (default 4096 chars). */
@@ -54,46 +56,45 @@ export interface AuditStats {
 
 /**
  * The audit stage: writes an outcome record for every call (blocked at any stage, waiting for approval,
- * resumed, executed, failed) through `record`, and with `writeAhead` an intent record from `check`, which the
- * runner calls right before the handler (never once an approval is needed). Both records share the call id.
- * Register it on the runner (`gates`), not per tool, so unknown-tool calls are recorded too.
+ * resumed, executed, failed) through `record`, and with `writeAhead` an intent record from `beforeExecute`, which
+ * the runner calls only when the call is about to run (never for a call that waits for approval or is blocked).
+ * Both records share the call id. Register it on the runner (`gates`), not per tool, so unknown-tool calls are
+ * recorded too.
  *
  * A sink failure never crashes the process: it is counted ({@link AuditGate.stats}), passed to `onError`, and
- * rethrown from `record` so the runner lists it in the result's `warnings`. With `strict` write-ahead a failed
- * intent blocks the call instead: no action runs unaudited.
+ * rethrown from `record` so the runner lists it in the result's `warnings`. A failed intent record throws core's
+ * `UnavailableError`, which the runner maps by `failMode`: blocked (closed, the default) or run (open).
  */
 export class AuditGate implements Gate {
   /** Name in decisions and warnings (default `audit`). */
   readonly name: string;
   /** Always `audit`: the last stage before the handler. */
   readonly stage = 'audit' as const;
+  /** What a failed intent record does (default `'closed'`: the call does not run). */
+  readonly failMode: FailMode;
   /** Present only with `writeAhead`, so a plain audit gate adds no decision to every call. */
-  readonly check?: (ctx: GateContext) => Promise<GateVerdict>;
+  readonly beforeExecute?: (ctx: GateContext) => Promise<GateVerdict>;
   private readonly sink: AuditSink;
-  private readonly strict: boolean;
   private readonly redactor: Redactor;
   private readonly maxValueChars: number;
   private readonly onError: AuditGateOptions['onError'];
   private readonly counts: AuditStats = { intents: 0, outcomes: 0, failures: 0 };
 
-  /** @throws TypeError without a sink, with `strict` but no `writeAhead`, or a `maxValueChars` below 64 */
+  /** @throws TypeError without a sink, or for a `maxValueChars` below 64 */
   constructor(options: AuditGateOptions) {
     if (!options?.sink || typeof options.sink.append !== 'function') {
       throw new TypeError('AuditGate needs a sink with an append() method');
     }
     this.name = options.name ?? 'audit';
     this.sink = options.sink;
-    this.strict = options.strict ?? false;
+    this.failMode = options.failMode ?? 'closed';
     this.redactor = options.redact instanceof Redactor ? options.redact : new Redactor(options.redact);
     this.maxValueChars = options.maxValueChars ?? 4096;
     if (!Number.isSafeInteger(this.maxValueChars) || this.maxValueChars < 64) {
       throw new TypeError('AuditGate: maxValueChars must be an integer >= 64');
     }
     this.onError = options.onError;
-    if (this.strict && !options.writeAhead) {
-      throw new TypeError('AuditGate: strict needs writeAhead: true (it blocks calls whose intent record fails)');
-    }
-    if (options.writeAhead) this.check = (ctx) => this.writeIntent(ctx);
+    if (options.writeAhead) this.beforeExecute = (ctx) => this.writeIntent(ctx);
   }
 
   /** Records the final result of a call. Rejects (after counting and `onError`) when the sink failed. */
@@ -108,24 +109,9 @@ export class AuditGate implements Gate {
   }
 
   private async writeIntent(ctx: GateContext): Promise<GateVerdict> {
-    if (ctx.dryRun) return { outcome: 'allow', reason: 'ok' };
     const error = await this.write('intent', ctx, () => intentEntry(ctx, this.entryOptions()));
-    if (error === undefined) return { outcome: 'allow', reason: 'ok' };
-    if (this.strict) {
-      return {
-        outcome: 'block',
-        reason: AuditReason.unavailable,
-        message:
-          'The audit log is unavailable and no action runs unaudited, so this call did not run. Try again later.',
-        data: { error },
-      };
-    }
-    return {
-      outcome: 'allow',
-      reason: AuditReason.intentFailed,
-      message: 'The intent record could not be written; the call runs without it.',
-      data: { error },
-    };
+    if (error !== undefined) throw new UnavailableError('the audit log', { cause: new Error(error) });
+    return { outcome: 'allow', reason: 'ok' };
   }
 
   /**

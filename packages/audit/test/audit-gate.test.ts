@@ -104,8 +104,7 @@ describe('AuditGate records every status', () => {
     });
   });
 
-  it('rejects strict without writeAhead, and a missing sink', () => {
-    expect(() => new AuditGate({ sink: new MemorySink(), strict: true })).toThrow(/strict needs writeAhead/);
+  it('rejects a missing sink', () => {
     expect(() => new AuditGate({} as never)).toThrow(/needs a sink/);
   });
 
@@ -140,18 +139,17 @@ describe('AuditGate records every status', () => {
 });
 
 describe('AuditGate when the sink fails', () => {
-  it('strict write-ahead blocks the call with audit_unavailable and the handler never runs', async () => {
+  it('fail-closed write-ahead (the default) blocks the call with store_unavailable and the handler never runs', async () => {
     // A directory where the file should be: every open fails with EISDIR, a real file-system failure.
     const sink = new JsonlFileSink(await tempDir());
     const errors: string[] = [];
     const { runner, runs, audit } = auditedRunner(sink, {
       writeAhead: true,
-      strict: true,
       onError: (_err, info) => errors.push(`${info.kind}:${info.tool}`),
     });
     const result = await runner.call('pay', { amount: 10, to: 'bob' });
-    expect(result).toMatchObject({ status: 'blocked', blockedBy: 'audit', reason: 'audit_unavailable' });
-    expect(result.message).toMatch(/no action runs unaudited/);
+    expect(result).toMatchObject({ status: 'blocked', blockedBy: 'audit', reason: 'store_unavailable' });
+    expect(result.message).toMatch(/the audit log is unavailable, so the call did not run/);
     expect(runs.count).toBe(0);
     expect(result.warnings?.some((w) => w.includes('audit failed to record this call'))).toBe(true);
     expect(errors).toEqual(['intent:pay', 'outcome:pay']);
@@ -159,10 +157,11 @@ describe('AuditGate when the sink fails', () => {
     expect(audit.stats().lastError).toMatch(/EISDIR/);
   });
 
-  it('non-strict: the call proceeds, the failure is counted and shows in result.warnings', async () => {
+  it('fail-open write-ahead: the call proceeds, the failure is counted and shows in result.warnings', async () => {
     const sink = new JsonlFileSink(await tempDir());
     const { runner, runs, audit } = auditedRunner(sink, {
       writeAhead: true,
+      failMode: 'open',
       onError: () => {
         throw new Error('a broken callback must not matter');
       },
@@ -172,7 +171,7 @@ describe('AuditGate when the sink fails', () => {
     expect(runs.count).toBe(1);
     expect(result.decisions.find((d) => d.gate === 'audit')).toMatchObject({
       outcome: 'allow',
-      reason: 'audit_intent_failed',
+      reason: 'store_unavailable_fail_open',
     });
     expect(result.warnings).toEqual([expect.stringMatching(/audit sink failed to write the outcome record: .*EISDIR/)]);
     expect(audit.stats()).toMatchObject({ failures: 2 });
@@ -183,11 +182,15 @@ describe('AuditGate when the sink fails', () => {
     const unprintable = Object.create(null) as object;
     const sink = { append: () => Promise.reject(unprintable), flush: async () => {}, close: async () => {} };
     const errors: unknown[] = [];
-    const { runner, runs, audit } = auditedRunner(sink, { writeAhead: true, onError: (err) => errors.push(err) });
+    const { runner, runs, audit } = auditedRunner(sink, {
+      writeAhead: true,
+      failMode: 'open',
+      onError: (err) => errors.push(err),
+    });
     const result = await runner.call('pay', { amount: 10, to: 'bob' });
     expect(result.status).toBe('executed');
     expect(runs.count).toBe(1);
-    expect(result.decisions.find((d) => d.gate === 'audit')?.reason).toBe('audit_intent_failed');
+    expect(result.decisions.find((d) => d.gate === 'audit')?.reason).toBe('store_unavailable_fail_open');
     expect(errors).toEqual([unprintable, unprintable]);
     expect(audit.stats()).toMatchObject({ failures: 2, lastError: 'unprintable error' });
   });

@@ -1,4 +1,4 @@
-import { GatedToolRunner, type GateResult, type ToolDefinition } from '@tollgate/core';
+import { GatedToolRunner, type GateResult, MemoryApprovalStore, type ToolDefinition } from '@tollgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BighubEmulator, startBighubEmulator } from '../src/emulator/index.js';
 import { BighubGate, type BighubGateOptions } from '../src/index.js';
@@ -144,15 +144,22 @@ describe('BighubGate: the action', () => {
           handler: () => 1,
           gates: { bighub: { valueFromArgs: () => 'lots' } },
         },
-        { name: 'u', parameters: { type: 'object' }, handler: () => 1, gates: { bighub: 'refund' } },
       ],
     });
     const blocked = await runner.call('t', {});
     expect(blocked).toMatchObject({ status: 'blocked', reason: 'bighub_invalid_action' });
     expect(bighubDecision(blocked).error?.message).toContain('expected a finite number');
-    const invalid = await runner.call('u', {});
-    expect(invalid).toMatchObject({ status: 'blocked', reason: 'bighub_invalid_action' });
-    expect(invalid.warnings).toBeUndefined();
+    // Options that are not an object, or hold unknown keys, are refused when the tool is registered.
+    const tool = (bighub: unknown) => ({
+      name: 'u',
+      parameters: { type: 'object' },
+      handler: () => 1,
+      gates: { bighub },
+    });
+    expect(() => runner.register(tool('refund'))).toThrow(
+      'Tool "u" has invalid gates.bighub options: must be an object, false or absent, got string',
+    );
+    expect(() => runner.register(tool({ actionname: 'x' }))).toThrow(/unknown option actionname \(known: actionName,/);
     expect(emulator.requestsTo('submit')).toHaveLength(0);
     await gate.flush();
   });
@@ -301,7 +308,7 @@ describe('BighubGate: fail modes and the circuit breaker', () => {
     const ran: RefundArgs[] = [];
     const runner = new GatedToolRunner({ gates: [gate], tools: [refundTool(ran)] });
     const result = await runner.call('refund_payment', { order_id: 'o', amount: 1 });
-    expect(result).toMatchObject({ status: 'blocked', reason: 'bighub_unavailable', blockedBy: 'bighub' });
+    expect(result).toMatchObject({ status: 'blocked', reason: 'store_unavailable', blockedBy: 'bighub' });
     expect(bighubDecision(result).error?.name).toBe('BighubNetworkError');
     expect(ran).toHaveLength(0);
   });
@@ -316,7 +323,7 @@ describe('BighubGate: fail modes and the circuit breaker', () => {
     const runner = new GatedToolRunner({ gates: [gate], tools: [refundTool(ran)] });
     const result = await runner.call('refund_payment', { order_id: 'o', amount: 1 });
     expect(result.status).toBe('executed');
-    expect(bighubDecision(result)).toMatchObject({ outcome: 'allow', reason: 'bighub_unavailable' });
+    expect(bighubDecision(result)).toMatchObject({ outcome: 'allow', reason: 'store_unavailable_fail_open' });
     expect(ran).toHaveLength(1);
   });
 
@@ -324,20 +331,20 @@ describe('BighubGate: fail modes and the circuit breaker', () => {
     emulator.setRules({ latencyMs: { submit: 2000 } });
     const { refund } = setup({ client: { baseUrl: emulator.url, apiKey: KEY, timeoutMs: 50, retry: { retries: 0 } } });
     const result = await refund(1);
-    expect(result).toMatchObject({ status: 'blocked', reason: 'bighub_unavailable' });
+    expect(result).toMatchObject({ status: 'blocked', reason: 'store_unavailable' });
     expect(bighubDecision(result).error?.name).toBe('BighubTimeoutError');
   });
 
   it('opens the circuit after consecutive outages, answers at once while open, and closes after recovery', async () => {
     emulator.setRules({ faults: { submit: { status: 503 } } });
     const { refund, gate } = setup({ circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 100 } });
-    expect((await refund(1)).reason).toBe('bighub_unavailable');
+    expect((await refund(1)).reason).toBe('store_unavailable');
     expect(gate.stats().circuit).toBe('closed');
-    expect((await refund(1)).reason).toBe('bighub_unavailable');
+    expect((await refund(1)).reason).toBe('store_unavailable');
     expect(gate.stats().circuit).toBe('open');
     const sent = emulator.requestsTo('submit').length;
     const fast = await refund(1);
-    expect(fast).toMatchObject({ status: 'blocked', reason: 'bighub_unavailable', retryAfterMs: 100 });
+    expect(fast).toMatchObject({ status: 'blocked', reason: 'store_unavailable', retryAfterMs: 100 });
     expect(bighubDecision(fast).error?.message).toContain('circuit');
     expect(emulator.requestsTo('submit')).toHaveLength(sent);
 
@@ -357,7 +364,7 @@ describe('BighubGate: fail modes and the circuit breaker', () => {
       circuitBreaker: { consecutiveFailures: 1 },
     });
     const result = await refund(1);
-    expect(result).toMatchObject({ status: 'blocked', reason: 'bighub_unavailable' });
+    expect(result).toMatchObject({ status: 'blocked', reason: 'store_unavailable' });
     expect(bighubDecision(result).data).toMatchObject({ status: 401 });
     expect(gate.stats().circuit).toBe('closed');
   });
@@ -387,6 +394,31 @@ describe('BighubGate: approvals', () => {
     expect(emulator.state.outcomes).toContainEqual(
       expect.objectContaining({ status: 'SUCCESS', request_id: requestId }),
     );
+  });
+
+  it('a resume in another process reports the outcome against the original request_id', async () => {
+    emulator.setRules({ requireApprovalAbove: 100 });
+    const approvals = new MemoryApprovalStore();
+    const process = () => {
+      const gate = new BighubGate({ client: { baseUrl: emulator.url, apiKey: KEY }, telemetry: {} });
+      const ran: RefundArgs[] = [];
+      return { gate, ran, runner: new GatedToolRunner({ gates: [gate], tools: [refundTool(ran)], approvals }) };
+    };
+    const a = process();
+    const first = await a.runner.call('refund_payment', { order_id: 'ord_9', amount: 700 });
+    const requestId = first.approval!.data.bighub!.request_id as string;
+    await a.runner.approve(first.approval!.id, { by: 'alice' });
+    // Another process, with its own gate instance and nothing in memory, resumes the call.
+    const b = process();
+    const resumed = await b.runner.resume(first.approval!.id);
+    expect(resumed.status).toBe('executed');
+    expect(bighubDecision(resumed)).toMatchObject({ reason: 'approved', data: { asked: { request_id: requestId } } });
+    await b.gate.flush();
+    expect(emulator.state.outcomes).toContainEqual(
+      expect.objectContaining({ status: 'SUCCESS', request_id: requestId }),
+    );
+    expect(a.ran).toHaveLength(0);
+    expect(b.ran).toHaveLength(1);
   });
 
   it('keeps the fresh request_id when another gate asked for the approval', async () => {

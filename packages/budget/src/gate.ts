@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Gate, GateContext, GateVerdict, Reservation, SettleInfo } from '@tollgate/core';
-import { errorName, errorText } from '@tollgate/core';
+import {
+  errorText,
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateVerdict,
+  type Reservation,
+  readToolOptions,
+  type SettleInfo,
+  ToolOptionsError,
+  UnavailableError,
+} from '@tollgate/core';
 import type { Decimal } from 'decimal.js';
 import { AmountCache, BudgetAmountError, formatAmount, Money, parseAmount, writtenDecimals } from './amount.js';
 import { MemoryBudgetStore } from './memory-store.js';
@@ -20,13 +30,10 @@ export const BudgetReason = {
   budgetExceeded: 'budget_exceeded',
   /** The cost is not a non-negative decimal amount the store can hold. */
   invalidAmount: 'invalid_amount',
-  /** The store failed and the gate is fail-closed: the call is blocked. */
-  storeUnavailable: 'store_unavailable',
-  /** The store failed and the gate is fail-open: the call is allowed unchecked. */
-  storeUnavailableFailOpen: 'store_unavailable_fail_open',
 } as const;
 
-interface Budget {
+/** A budget compiled by the gate. */
+export interface CompiledBudget {
   name: string;
   max: Decimal;
   /** `max` as the store takes it, formatted once. */
@@ -39,9 +46,10 @@ interface Budget {
   label: string;
 }
 
-interface Plan {
-  cost: BudgetCost;
-  budgets: Budget[];
+/** A tool's budget options compiled at `register()`: its cost and its budgets (what `check` receives). */
+export interface BudgetPlan {
+  readonly cost: BudgetCost;
+  readonly budgets: readonly CompiledBudget[];
 }
 
 /**
@@ -52,37 +60,69 @@ interface Plan {
  * Decisions carry `data: { spent, held, requested, remaining, max, key, budget, window, windowStart?,
  * resetsAt? }` with every amount a decimal string, for the tightest budget (the blocking one on a block);
  * `data.budgets` lists each budget when there are several. Blocks: `budget_exceeded`, `invalid_amount`,
- * `store_unavailable`. Dry runs answer from the store without holding anything.
+ * a store that cannot answer throws core's `UnavailableError` (`store_unavailable`, or allowed unchecked when
+ * fail-open). Dry runs answer from the store without holding anything.
  */
-export class BudgetGate implements Gate {
+export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
   /** Name in decisions, `gates[name]` tool options and ledger keys (default `budget`). */
   readonly name: string;
   readonly stage = 'budget' as const;
   /** What a store failure does: `'closed'` blocks with `store_unavailable`, `'open'` allows unchecked. */
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: FailMode;
+  /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
+  readonly shadow: boolean;
   private readonly store: BudgetStore;
-  private readonly plan: Plan;
+  private readonly plan: BudgetPlan;
   private readonly onSettle: BudgetGateOptions['onSettle'];
-  private readonly toolPlans = new WeakMap<object, Plan>();
   /** Costs given as strings recur (fixed costs, usual amounts): each is parsed once. */
   private readonly costs = new AmountCache();
 
-  /** @throws {TypeError} for an invalid budget or cost: configuration errors surface at start-up. */
+  /**
+   * @throws {TypeError} for an invalid budget or cost, or one the store cannot hold (a max or fixed cost with
+   *   more decimals than its scale, or above its largest amount): configuration errors surface at start-up.
+   */
   constructor(options: BudgetGateOptions) {
     this.name = options.name ?? 'budget';
     this.failMode = options.failMode ?? 'closed';
+    this.shadow = options.shadow ?? false;
     this.store = options.store ?? new MemoryBudgetStore();
     this.onSettle = options.onSettle;
-    this.plan = { cost: checkCost(options.cost), budgets: compileBudgets(options.budgets) };
+    this.plan = {
+      cost: checkCost(options.cost, this.store),
+      budgets: compileBudgets(options.budgets, this.store),
+    };
   }
 
   /**
-   * Reserves the call's cost on every budget (or, on a dry run, only answers). `options` is the tool's
-   * {@link BudgetToolOptions}. Never throws for bad amounts or store failures (those are verdicts); throws
-   * `TypeError` for invalid tool options or a key function that returns no string (the runner's `gate_error`).
+   * Compiles a tool's {@link BudgetToolOptions} once, when it is registered.
+   * @throws {ToolOptionsError} naming tool, gate and path, for options the gate or its store cannot use
    */
-  async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
-    const plan = this.planFor(options);
+  compileToolOptions(raw: BudgetToolOptions | undefined, tool: string): BudgetPlan {
+    const site = { gate: this.name, tool };
+    const options = readToolOptions(raw, site, ['cost', 'budgets']) as BudgetToolOptions | undefined;
+    if (options === undefined) return this.plan;
+    const at = <T>(path: string, fn: () => T): T => {
+      try {
+        return fn();
+      } catch (err) {
+        throw new ToolOptionsError(site, path, errorText(err));
+      }
+    };
+    return {
+      cost: options.cost === undefined ? this.plan.cost : at('/cost', () => checkCost(options.cost!, this.store)),
+      budgets:
+        options.budgets === undefined
+          ? this.plan.budgets
+          : at('/budgets', () => compileBudgets(options.budgets!, this.store)),
+    };
+  }
+
+  /**
+   * Reserves the call's cost on every budget (or, on a dry run, only answers). `plan` is the tool's compiled
+   * options. A bad amount is a verdict (`invalid_amount`); throws `UnavailableError` when the store cannot answer,
+   * and `TypeError` for a key function that returns no string (both mapped by the runner through `failMode`).
+   */
+  async check(ctx: GateContext, plan: BudgetPlan = this.plan): Promise<GateVerdict> {
     const estimate = typeof plan.cost === 'object';
     let amount: Decimal;
     try {
@@ -106,7 +146,7 @@ export class BudgetGate implements Gate {
       outcome = ctx.dryRun ? await this.store.peek(lines, now) : await this.store.reserve(id, lines, now);
     } catch (err) {
       if (err instanceof BudgetAmountError) return invalid(err);
-      return this.unavailable(err);
+      throw new UnavailableError('the budget store', { cause: err });
     }
     const report = describe(plan.budgets, outcome, amount, estimate);
     if (!outcome.ok) {
@@ -181,47 +221,6 @@ export class BudgetGate implements Gate {
         ),
     };
   }
-
-  private unavailable(err: unknown): GateVerdict {
-    const error = { name: errorName(err), message: errorText(err) };
-    if (this.failMode === 'open') {
-      return {
-        outcome: 'allow',
-        reason: BudgetReason.storeUnavailableFailOpen,
-        message: `The budget store is unavailable and ${this.name} is fail-open: the call was allowed unchecked.`,
-        error,
-      };
-    }
-    return {
-      outcome: 'block',
-      reason: BudgetReason.storeUnavailable,
-      message:
-        'The budget could not be checked because its store is unavailable, so the call did not run. Try again later.',
-      error,
-    };
-  }
-
-  /** Called by the runner at `register()`: malformed {@link BudgetToolOptions} throw `TypeError` at start-up. */
-  validateToolOptions(options: unknown): void {
-    this.planFor(options);
-  }
-
-  private planFor(options: unknown): Plan {
-    if (options === undefined || options === null || options === true) return this.plan;
-    if (typeof options !== 'object') {
-      throw new TypeError(`gates.${this.name} must be an object of BudgetToolOptions, got ${typeof options}`);
-    }
-    let plan = this.toolPlans.get(options);
-    if (!plan) {
-      const o = options as BudgetToolOptions;
-      plan = {
-        cost: o.cost === undefined ? this.plan.cost : checkCost(o.cost),
-        budgets: o.budgets === undefined ? this.plan.budgets : compileBudgets(o.budgets),
-      };
-      this.toolPlans.set(options, plan);
-    }
-    return plan;
-  }
 }
 
 function invalid(err: BudgetAmountError): GateVerdict {
@@ -232,11 +231,12 @@ function invalid(err: BudgetAmountError): GateVerdict {
   };
 }
 
-function checkCost(cost: BudgetCost): BudgetCost {
+function checkCost(cost: BudgetCost, store: BudgetStore): BudgetCost {
   const value = typeof cost === 'object' && cost !== null ? cost.estimate : cost;
   if (typeof value === 'function') return cost;
   try {
-    parseAmount(value, 'cost');
+    const amount = parseAmount(value, 'cost');
+    store.assertAmount?.(amount.toFixed(), 'cost');
   } catch (err) {
     throw new TypeError(`Invalid budget cost: ${errorText(err)}`);
   }
@@ -248,7 +248,7 @@ function costOf(cost: BudgetCost, ctx: GateContext): unknown {
   return typeof value === 'function' ? (value as CostFunction)(ctx.args, ctx) : value;
 }
 
-function compileBudgets(specs: readonly BudgetSpec[]): Budget[] {
+function compileBudgets(specs: readonly BudgetSpec[], store: BudgetStore): CompiledBudget[] {
   if (!Array.isArray(specs) || specs.length === 0) throw new TypeError('A budget gate needs at least one budget');
   const names = new Set<string>();
   return specs.map((spec) => {
@@ -262,6 +262,7 @@ function compileBudgets(specs: readonly BudgetSpec[]): Budget[] {
     let max: Decimal;
     try {
       max = parseAmount(spec.max, `max of budget "${name}"`);
+      store.assertAmount?.(max.toFixed(), `max of budget "${name}"`);
     } catch (err) {
       throw new TypeError(errorText(err));
     }
@@ -279,7 +280,7 @@ function compileBudgets(specs: readonly BudgetSpec[]): Budget[] {
   });
 }
 
-function keyOf(budget: Budget, ctx: GateContext): string {
+function keyOf(budget: CompiledBudget, ctx: GateContext): string {
   const key = budget.key(ctx);
   if (typeof key !== 'string' || key === '') {
     throw new TypeError(`The key function of budget "${budget.name}" returned ${String(key)}, not a non-empty string`);
@@ -288,7 +289,7 @@ function keyOf(budget: Budget, ctx: GateContext): string {
 }
 
 /** The decision's data and, for a block, its model message. */
-function describe(budgets: Budget[], outcome: ReserveOutcome, requested: Decimal, estimate: boolean) {
+function describe(budgets: readonly CompiledBudget[], outcome: ReserveOutcome, requested: Decimal, estimate: boolean) {
   const requestedDecimals = requested.decimalPlaces();
   const rows = budgets.map((b, i) => {
     const usage = outcome.lines[i]!;

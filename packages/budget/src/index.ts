@@ -1,6 +1,14 @@
-export * from './amount.js';
-export * from './gate.js';
-export * from './memory-store.js';
-export * from './options.js';
-export * from './redis-store.js';
-export * from './store.js';
+export { BudgetAmountError, Money, parseAmount } from './amount.js';
+export { BudgetGate, type BudgetPlan, BudgetReason, type CompiledBudget } from './gate.js';
+export { MemoryBudgetStore, type MemoryBudgetStoreOptions } from './memory-store.js';
+export type {
+  Amount,
+  BudgetCost,
+  BudgetGateOptions,
+  BudgetSettleEvent,
+  BudgetSpec,
+  BudgetToolOptions,
+  CostFunction,
+} from './options.js';
+export { RedisBudgetStore, type RedisBudgetStoreOptions } from './redis-store.js';
+export type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';

@@ -137,6 +137,11 @@ export class RedisBudgetStore implements BudgetStore {
     return u;
   }
 
+  /** @throws {BudgetAmountError} for an amount with more decimals than `scale`, or above {@link maxAmount} */
+  assertAmount(amount: string, what: string): void {
+    this.toMinor(amount, what);
+  }
+
   /** A decimal string as integer minor units, refused when it needs rounding or passes 2^53. */
   private toMinor(amount: string, what = 'amount'): string {
     const minor = new Money(amount).times(this.unit);

@@ -63,4 +63,9 @@ export interface BudgetStore {
   commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]>;
   /** Gives reservation `id` back on every key; unknown or expired holds are ignored. */
   release(id: string, keys: readonly string[], now: number): Promise<void>;
+  /**
+   * Throws {@link BudgetAmountError} for an amount (a non-negative decimal string) this store cannot hold, so a
+   * gate refuses a budget's max or a fixed cost at construction rather than on every call. Absent: any amount.
+   */
+  assertAmount?(amount: string, what: string): void;
 }

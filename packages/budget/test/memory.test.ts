@@ -126,7 +126,7 @@ describe('per-tool options at registration', () => {
       gates: { budget: { cost } },
     });
     expect(() => runner.register(tool('abc'))).toThrow(
-      /Tool "tabc" has invalid gates.budget options: Invalid budget cost/,
+      /Tool "tabc" has invalid gates.budget options at \/cost: Invalid budget cost/,
     );
     expect(() => runner.register(tool('2.50'))).not.toThrow();
   });

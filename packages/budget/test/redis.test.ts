@@ -2,7 +2,7 @@ import { connectTestRedis, deletePrefix, testPrefix } from '@tollgate/test-utils
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BudgetGate, RedisBudgetStore } from '../src/index.js';
 import { budgetGateSuite } from './gate-suite.js';
-import { budgetData, manualClock, runnerWith } from './helpers.js';
+import { budgetData, manualClock, refundTool, runnerWith } from './helpers.js';
 
 const redis = await connectTestRedis();
 const prefixes: string[] = [];
@@ -30,6 +30,28 @@ describe.skipIf(!redis)('RedisBudgetStore', () => {
     expect(r).toMatchObject({ status: 'blocked', reason: 'invalid_amount' });
     expect(r.message).toContain('The amount 0.125 has more than 2 decimal places.');
     expect((await runner.call('refund', { amount: 0.12 })).status).toBe('executed');
+  });
+
+  it('refuses at construction a budget max or fixed cost the store cannot hold, never on every call', () => {
+    const store = new RedisBudgetStore({ redis: redis!, prefix: prefix(), scale: 2 });
+    expect(() => new BudgetGate({ store, budgets: [{ max: '10000000000000000.00' }], cost: '1.00' })).toThrow(
+      /max of budget "lifetime" .*above the largest amount the store holds/,
+    );
+    expect(() => new BudgetGate({ store, budgets: [{ max: '10.00' }], cost: '0.125' })).toThrow(
+      'Invalid budget cost: The cost 0.125 has more than 2 decimal places.',
+    );
+    expect(() => new BudgetGate({ store, budgets: [{ max: '10.00' }], cost: { estimate: '0.125' } })).toThrow(
+      /more than 2 decimal places/,
+    );
+    const gate = new BudgetGate({ store, budgets: [{ max: '10.00' }], cost: '1.00' });
+    expect(() =>
+      runnerWith(gate).register({ ...refundTool, name: 'fee', gates: { budget: { cost: '0.001' } } }),
+    ).toThrow(/gates.budget options at \/cost: Invalid budget cost: The cost 0.001 has more than 2 decimal places/);
+    // At the default scale 6, 10,000,000,000.00 is above 2^53 millionths.
+    const six = new RedisBudgetStore({ redis: redis!, prefix: prefix() });
+    expect(() => new BudgetGate({ store: six, budgets: [{ max: '10000000000.00' }], cost: '1' })).toThrow(
+      /above the largest amount the store holds \(9007199254.740991\)/,
+    );
   });
 
   it('refuses amounts above 2^53 minor units and states its largest amount', async () => {

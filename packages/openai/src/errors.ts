@@ -31,7 +31,11 @@ export type ResumeInputErrorCode =
   /** A decision names an approval id that is not pending in the state. */
   | 'unknown_approval'
   /** A decision is not `{approve: boolean, by: non-empty string, comment?: string}`. */
-  | 'invalid_decision';
+  | 'invalid_decision'
+  /** The state was already resumed (one of its approvals is consumed): continue from the state that resume returned. */
+  | 'run_state_used'
+  /** The approval store could not be read, so the state's caller and round cannot be checked: nothing was resumed. */
+  | 'approval_store_error';
 
 /** Thrown by `resume` before it changes anything, when the state or the decisions are unusable. */
 export class ResumeInputError extends TypeError {

@@ -11,6 +11,11 @@ export function runCalls(runner: GatedToolRunner, calls: readonly ToolCall[], co
   return Promise.all(calls.map((c) => runner.call(c.name, c.arguments, { ...context, callId: c.callId })));
 }
 
+/** The facts a run's approvals are bound to besides the call: the tool round that asked (see `CallContext.bind`). */
+export function roundBinding(round: number): { round: number } {
+  return { round };
+}
+
 /**
  * Executes tool calls of either API (mixed shapes allowed) and returns outputs ready to append, in the
  * calls' order: a Chat call gets `{role: 'tool', tool_call_id, content}`, a Responses call gets

@@ -3,7 +3,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import type OpenAI from 'openai';
 import type { ApiDriver, ModelTurn, TurnPiece, TurnRequest } from './driver.js';
 import { ModelCallError } from './errors.js';
-import { runCalls } from './execute.js';
+import { roundBinding, runCalls } from './execute.js';
 import { toolOutputMessage } from './tool-calls.js';
 import { type ToolOutputOptions, toolOutputContent } from './tool-output.js';
 import type {
@@ -102,7 +102,8 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
     }
     conversation = driver.withTurn(conversation, turn, start.request);
     round += 1;
-    const results = await runCalls(deps.runner, turn.toolCalls, start.context);
+    // An approval asked for in this round is bound to it: a saved state cannot be replayed with another round.
+    const results = await runCalls(deps.runner, turn.toolCalls, { ...start.context, bind: roundBinding(round) });
     events.push(...results);
     for (const result of results) yield executionEvent(result, round);
 

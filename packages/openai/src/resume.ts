@@ -1,5 +1,6 @@
-import { type ApprovalRecord, type CallContext, canonicalJson, type GateResult } from '@tollgate/core';
+import { type ApprovalRecord, type CallContext, callerOf, canonicalJson, type GateResult } from '@tollgate/core';
 import { ResumeInputError } from './errors.js';
+import { roundBinding } from './execute.js';
 import { executionEvent, type LoopDeps, runResult, toolLoop } from './loop.js';
 import { assertRunState } from './state.js';
 import { toolOutputMessage } from './tool-calls.js';
@@ -19,8 +20,11 @@ type Settled = { pending: true } | { pending: false; content: string; result?: G
  * the loop. A call with no decision whose approval was decided elsewhere (another process, a dashboard)
  * resumes too; one still pending keeps the run paused. Throws {@link ResumeInputError} before changing
  * anything when the state or the decisions are unusable (`invalid_run_state`, `unknown_approval`,
- * `invalid_decision`), including a state whose caller (actor, tenant, session, scopes, roles, metadata) is not
- * the one the runner's stored approvals were made for: the state cannot change who later calls run as.
+ * `invalid_decision`), including a state whose caller (actor, tenant, session, scopes, roles, metadata) or tool
+ * round is not the one the runner's stored approvals were made for, so the state can change neither who later
+ * calls run as nor how many rounds remain; a state already resumed (`run_state_used`); and a state whose
+ * approvals cannot be read (`approval_store_error`), since then none of that can be checked. Each resume also
+ * passes the state's arguments, caller and round to `runner.resume` as its expectation.
  */
 export async function* resumeLoop(
   deps: LoopDeps,
@@ -36,9 +40,9 @@ export async function* resumeLoop(
     assertChoice(id, choice);
   }
   const records = await Promise.all(state.pendingCalls.map((p) => readApproval(deps, p.approvalId)));
-  assertCaller(state.context, records);
+  assertVouched(state, records);
   const settled = await Promise.all(
-    state.pendingCalls.map((p, i) => settle(deps, p, decisions[p.approvalId], records[i]!)),
+    state.pendingCalls.map((p, i) => settle(deps, state, p, decisions[p.approvalId], records[i] as ApprovalRecord)),
   );
   const events: GateResult[] = [];
   const outputs = [...state.turnOutputs];
@@ -88,45 +92,61 @@ function readApproval(deps: LoopDeps, id: string): Promise<StoredApproval> {
 }
 
 /**
- * The state's caller must be the one the runner recorded with each approval; otherwise an edited state could
- * run the rest of the loop as another actor or tenant. A state no stored approval vouches for is refused too.
+ * Every approval the state names must vouch for it: readable, made for the state's caller in the state's round,
+ * and not yet used. Otherwise an edited state could run the rest of the loop as another actor or tenant, or with
+ * rounds it was never given, and a saved state could be replayed.
  */
-function assertCaller(context: CallContext, records: readonly StoredApproval[]): void {
-  const claimed = callerOf(context);
+function assertVouched(state: RunState, records: readonly StoredApproval[]): void {
+  const claimed = callerJson(state.context);
+  const round = canonicalJson(roundBinding(state.round));
   for (const record of records) {
-    if (record === 'unreadable') continue; // the store's failure is answered per call (approval_store_error)
-    if (!record || callerOf(record.context) !== claimed) {
+    if (record === 'unreadable') {
+      throw new ResumeInputError(
+        'approval_store_error',
+        'The approval store could not be read, so this run state cannot be checked; nothing was resumed. Try again later.',
+      );
+    }
+    if (!record) {
       throw new ResumeInputError(
         'invalid_run_state',
-        record
-          ? 'The run state names a different caller than the approval was requested for; it was not resumed.'
-          : "No approval in the runner's store vouches for this run state (expired and removed, or never made).",
+        "No approval in the runner's store vouches for this run state (expired and removed, or never made).",
+      );
+    }
+    if (callerJson(record.context) !== claimed) {
+      throw new ResumeInputError(
+        'invalid_run_state',
+        'The run state names a different caller than the approval was requested for; it was not resumed.',
+      );
+    }
+    if (record.bind === undefined || canonicalJson(record.bind) !== round) {
+      throw new ResumeInputError(
+        'invalid_run_state',
+        'The run state names a different tool round than the approval was requested in; it was not resumed.',
+      );
+    }
+    if (record.status === 'consumed') {
+      throw new ResumeInputError(
+        'run_state_used',
+        'This run state was already resumed; continue from the state that resume returned.',
       );
     }
   }
 }
 
-function callerOf(c: CallContext): string {
-  return canonicalJson({
-    actor: c.actor,
-    tenant: c.tenant,
-    session: c.session,
-    scopes: c.scopes,
-    roles: c.roles,
-    metadata: c.metadata,
-  });
+function callerJson(c: CallContext): string {
+  return canonicalJson(callerOf(c));
 }
 
 async function settle(
   deps: LoopDeps,
+  state: RunState,
   call: PendingCall,
   choice: ApprovalChoice | undefined,
-  stored: StoredApproval,
+  record: ApprovalRecord,
 ): Promise<Settled> {
   const { runner } = deps;
-  const record = stored === 'unreadable' ? undefined : stored;
   // The state names an approval that belongs to another call: it cannot lend its approval to this one.
-  if (record && (record.tool !== call.tool || record.callId !== call.callId)) {
+  if (record.tool !== call.tool || record.callId !== call.callId) {
     return {
       pending: false,
       content: adapterDenial(
@@ -136,7 +156,7 @@ async function settle(
     };
   }
   if (!choice) {
-    if (record?.status === 'pending') return { pending: true };
+    if (record.status === 'pending') return { pending: true };
   } else if (choice.approve) {
     // A refusal here (already decided, expired) is reported by resume below, which enforces it.
     await runner.approve(call.approvalId, { by: choice.by, comment: choice.comment });
@@ -150,7 +170,8 @@ async function settle(
       };
     }
   }
-  const result = await runner.resume(call.approvalId, { args: call.args });
+  const expect = { args: call.args, context: state.context, bind: roundBinding(state.round) };
+  const result = await runner.resume(call.approvalId, { expect });
   return { pending: false, content: toolOutputContent(result, deps.output), result };
 }
 

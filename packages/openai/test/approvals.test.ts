@@ -1,3 +1,4 @@
+import { type ApprovalStore, MemoryApprovalStore, type RunnerOptions } from '@tollgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApprovalChoice, type OpenAIApi, ResumeInputError, type RunState } from '../src/index.js';
 import type { ScriptedTurn } from '../src/server/index.js';
@@ -21,8 +22,8 @@ const script = (): ScriptedTurn[] => [
   { text: 'done' },
 ];
 
-async function paused(api: OpenAIApi, turns = script()) {
-  const env = await setup(api, { turns });
+async function paused(api: OpenAIApi, turns = script(), runnerOptions: RunnerOptions = {}) {
+  const env = await setup(api, { turns }, {}, runnerOptions);
   cleanup = env.model.close;
   const result = await env.adapter.run(ask(api, 'send 500 to bob and check my balance'));
   // Stored as a client would: through JSON.
@@ -143,13 +144,48 @@ describe.each(apis)('approvals on %s', (api) => {
     expect(probe.runs.send_money).toBeUndefined();
   });
 
-  it('an approval is single use: resuming the same state twice runs the call once', async () => {
-    const { probe, adapter, result, state } = await paused(api, [...script(), { text: 'again' }]);
+  it('an approval is single use, and a resumed state cannot be replayed for more rounds', async () => {
+    const { model, probe, adapter, result, state } = await paused(api, [...script(), { text: 'again' }]);
     const id = result.interruptions![0]!.approvalId;
     await adapter.resume(state, { [id]: { approve: true, by: 'ops@example.com' } });
-    const replay = await adapter.resume(state, { [id]: { approve: true, by: 'ops@example.com' } });
+    expect(model.requests).toHaveLength(2);
+    for (const replay of [state, { ...state, round: 0 }]) {
+      await expect(adapter.resume(replay, { [id]: { approve: true, by: 'ops@example.com' } })).rejects.toMatchObject({
+        name: 'ResumeInputError',
+      });
+    }
+    await expect(adapter.resume(state)).rejects.toMatchObject({ code: 'run_state_used' });
     expect(probe.runs.send_money).toBe(1);
-    expect(replay.execution.events[0]).toMatchObject({ status: 'blocked', reason: 'approval_consumed' });
+    expect(model.requests).toHaveLength(2);
+  });
+
+  it('an edited round is refused: the state cannot buy itself more tool rounds', async () => {
+    const { model, probe, adapter, result, state } = await paused(api);
+    const id = result.interruptions![0]!.approvalId;
+    await expect(
+      adapter.resume({ ...state, round: 0 }, { [id]: { approve: true, by: 'ops@example.com' } }),
+    ).rejects.toMatchObject({ code: 'invalid_run_state', message: expect.stringMatching(/tool round/) });
+    expect(probe.runs.send_money).toBeUndefined();
+    expect(model.requests).toHaveLength(1);
+    expect((await adapter.runner.getApproval(id))?.status).toBe('pending');
+  });
+
+  it('an unreadable approval store refuses the resume: a forged caller never runs on its word', async () => {
+    const store = new FlakyStore();
+    const { model, probe, adapter, result, state } = await paused(api, script(), { approvals: store });
+    const id = result.interruptions![0]!.approvalId;
+    await adapter.runner.approve(id, { by: 'ops@example.com' });
+    store.failReads = true;
+    const forged = { ...state, context: { ...state.context, actor: 'admin', scopes: ['admin'] } };
+    for (const s of [forged, state]) {
+      await expect(adapter.resume(s)).rejects.toMatchObject({ code: 'approval_store_error' });
+    }
+    expect(probe.runs.send_money).toBeUndefined();
+    expect(model.requests).toHaveLength(1);
+    store.failReads = false;
+    await expect(adapter.resume(forged)).rejects.toMatchObject({ code: 'invalid_run_state' });
+    expect((await adapter.resume(state)).status).toBe('completed');
+    expect(probe.runs.send_money).toBe(1);
   });
 
   it('an approval id borrowed from another call cannot run this one', async () => {
@@ -233,3 +269,13 @@ describe.each(apis)('approvals on %s', (api) => {
     expect(outputsSent(env.model.requests, 1)[0]!.output).toBe('sent 500 to bob');
   });
 });
+
+/** An approval store whose reads can be made to fail, as a Redis that stops answering. */
+class FlakyStore extends MemoryApprovalStore implements ApprovalStore {
+  failReads = false;
+
+  override async get(id: string, now: number) {
+    if (this.failReads) throw new Error('connection refused');
+    return super.get(id, now);
+  }
+}

@@ -1,4 +1,4 @@
-import { type Gate, GatedToolRunner } from '@tollgate/core';
+import { type Gate, GatedToolRunner, type RunnerOptions } from '@tollgate/core';
 import OpenAI from 'openai';
 import { GatedOpenAI, type GatedOpenAIOptions, type OpenAIApi } from '../src/index.js';
 import { type ScriptedModelOptions, startScriptedModel } from '../src/server/index.js';
@@ -53,7 +53,7 @@ export class Probe {
   }
 }
 
-export function bankRunner(probe: Probe): GatedToolRunner {
+export function bankRunner(probe: Probe, options: RunnerOptions = {}): GatedToolRunner {
   const object = (properties: Record<string, unknown>, required: string[]) => ({
     type: 'object',
     properties,
@@ -61,6 +61,7 @@ export function bankRunner(probe: Probe): GatedToolRunner {
     additionalProperties: false,
   });
   return new GatedToolRunner({
+    ...options,
     gates: [approvalGate, policyGate],
     tools: [
       {
@@ -101,10 +102,15 @@ export function bankRunner(probe: Probe): GatedToolRunner {
 }
 
 /** A scripted model, a runner with the bank tools, and an adapter for `api`, over real HTTP. */
-export async function setup(api: OpenAIApi, script: ScriptedModelOptions, options: Partial<GatedOpenAIOptions> = {}) {
+export async function setup(
+  api: OpenAIApi,
+  script: ScriptedModelOptions,
+  options: Partial<GatedOpenAIOptions> = {},
+  runnerOptions: RunnerOptions = {},
+) {
   const model = await startScriptedModel(script);
   const probe = new Probe();
-  const runner = bankRunner(probe);
+  const runner = bankRunner(probe, runnerOptions);
   const client = new OpenAI({ apiKey: 'sk-test', baseURL: model.baseURL, maxRetries: 0 });
   const adapter = new GatedOpenAI({ client, runner, model: 'gpt-test', api, ...options });
   return { model, probe, runner, client, adapter };

@@ -1,6 +1,19 @@
-export * from './limits.js';
-export * from './messages.js';
-export * from './rate-gate.js';
-export * from './reasons.js';
-export * from './store.js';
-export * from './throttle-gate.js';
+export { type RateCost, type RateKeyField, type RateLimit, rateKey } from './limits.js';
+export {
+  type LimitState,
+  RateGate,
+  type RateGateOptions,
+  type RateToolConfig,
+  type RateToolOptions,
+} from './rate-gate.js';
+export { RateReason, type RateReasonCode } from './reasons.js';
+export {
+  DEFAULT_KEY_PREFIX,
+  type LimiterSpec,
+  MemoryRateStore,
+  type MemoryRateStoreOptions,
+  type RateStore,
+  RedisRateStore,
+  type RedisRateStoreOptions,
+} from './store.js';
+export { ThrottleGate, type ThrottleGateOptions, type ThrottleToolOptions } from './throttle-gate.js';

@@ -1,9 +1,19 @@
-import type { Gate, GateContext, GateOptions, GateVerdict, Reservation } from '@tollgate/core';
-import { errorName, errorText } from '@tollgate/core';
+import {
+  errorText,
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateOptions,
+  type GateVerdict,
+  type Reservation,
+  readToolOptions,
+  ToolOptionsError,
+  UnavailableError,
+} from '@tollgate/core';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { type Bound, consume, get, giveBack, type Held } from './counters.js';
 import { assertCost, isPoints, type RateCost, type RateLimit, type ResolvedLimit, resolveLimits } from './limits.js';
-import { describeLimit, formatRetry, rateLimitedMessage } from './messages.js';
+import { describeLimit, rateLimitedMessage } from './messages.js';
 import { RateReason } from './reasons.js';
 import { MemoryRateStore, type RateStore } from './store.js';
 
@@ -51,7 +61,13 @@ export interface LimitState {
   insurance?: true;
 }
 
-const TOOL_OPTION_KEYS = new Set(['cost', 'limits', 'replaceLimits']);
+/** A tool's rate options compiled at `register()`: its cost and the limits bound to the store. */
+export interface RateToolConfig {
+  readonly cost: RateCost;
+  readonly bounds: readonly Bound[];
+}
+
+const TOOL_OPTION_KEYS = ['cost', 'limits', 'replaceLimits'] as const;
 
 /**
  * Admission gate (stage `rate`) on rate-limiter-flexible: a call runs only if every limit has room for
@@ -63,46 +79,77 @@ const TOOL_OPTION_KEYS = new Set(['cost', 'limits', 'replaceLimits']);
  * - A refused attempt is not charged, as in actiongate (which records only admitted calls) and as users of
  *   these limiters ask; except under `blockDurationMs`, whose penalty block is the charge. Unlike
  *   actiongate, a slot taken for a call that a later gate blocks is given back.
- * - Store unavailable: `failMode: 'closed'` (default) blocks with `store_unavailable`, `'open'` allows
- *   with `store_unavailable_fail_open` and the error recorded; a store's insurance limiter keeps limiting.
+ * - Store unavailable: the gate throws core's `UnavailableError`, which the runner maps by `failMode`
+ *   (`store_unavailable` closed, the default; `store_unavailable_fail_open` open); a store's insurance limiter
+ *   keeps limiting while it can.
  * - `ctx.dryRun` reads counters (`get`) and consumes nothing.
  *
- * Configuration errors throw `TypeError` from the constructor; bad per-tool options surface as the
- * runner's `gate_error`.
+ * Configuration errors throw `TypeError` from the constructor; bad per-tool options throw `ToolOptionsError`
+ * from the runner's `register()`.
  */
-export class RateGate implements Gate {
+export class RateGate implements Gate<RateToolConfig, RateToolOptions> {
   /** Name in decisions, `gates[name]` tool options and counter keys (default `rate`). */
   readonly name: string;
   readonly stage = 'rate' as const;
   /** What a store failure does: `'closed'` (default) blocks with `store_unavailable`, `'open'` allows. */
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: FailMode;
+  /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
+  readonly shadow: boolean;
   private readonly store: RateStore;
-  private readonly cost: RateCost;
-  private readonly bounds: Bound[];
-  private readonly toolBounds = new Map<string, { source: unknown; bounds: Bound[] }>();
+  private readonly defaults: RateToolConfig;
 
   /** @throws {TypeError} for missing options, an invalid limit or cost, or a limit the store cannot represent */
   constructor(options: RateGateOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RateGate needs options with limits');
     this.name = options.name ?? 'rate';
     this.failMode = options.failMode ?? 'closed';
+    this.shadow = options.shadow ?? false;
     this.store = options.store ?? new MemoryRateStore();
     assertCost(options.cost, `RateGate "${this.name}"`);
-    this.cost = options.cost ?? 1;
     const limits = resolveLimits(options.limits, `RateGate "${this.name}"`);
     if (limits.length === 0) throw new TypeError(`RateGate "${this.name}" needs at least one limit`);
-    this.bounds = limits.map((l) => this.bind(l, `${this.name}:${l.name}`));
+    this.defaults = { cost: options.cost ?? 1, bounds: limits.map((l) => this.bind(l, `${this.name}:${l.name}`)) };
   }
 
   /**
-   * Takes the call's cost from every limit (a dry run only reads the counters). `options` is the tool's
-   * {@link RateToolOptions}. Blocks with `rate_limited`, `cost_exceeds_limit`, `invalid_cost` or
-   * `store_unavailable`; throws `TypeError` for bad tool options or a key function that returns no string.
+   * Compiles a tool's {@link RateToolOptions} once, when it is registered: its cost, and its own limits bound
+   * to the store (keys `<gate>@<tool>:<limit>:…`).
+   * @throws {ToolOptionsError} naming tool, gate and path
    */
-  async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
-    const toolOptions = this.toolOptions(ctx.tool, options);
-    const bounds = this.boundsFor(ctx.tool, toolOptions);
-    const cost = resolveCost(toolOptions.cost ?? this.cost, ctx);
+  compileToolOptions(raw: RateToolOptions | undefined, tool: string): RateToolConfig {
+    const site = { gate: this.name, tool };
+    const options = readToolOptions(raw, site, TOOL_OPTION_KEYS) as RateToolOptions | undefined;
+    if (options === undefined) return this.defaults;
+    const at = (path: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        throw new ToolOptionsError(site, path, errorText(err));
+      }
+    };
+    at('/cost', () => assertCost(options.cost, 'cost'));
+    const cost = options.cost ?? this.defaults.cost;
+    if (options.limits === undefined) {
+      if (options.replaceLimits) throw new ToolOptionsError(site, '/replaceLimits', 'replaceLimits needs limits');
+      return cost === this.defaults.cost ? this.defaults : { cost, bounds: this.defaults.bounds };
+    }
+    let own: Bound[] = [];
+    at('/limits', () => {
+      const ns = `${this.name}@${encodeURIComponent(tool)}`;
+      own = resolveLimits(options.limits!, 'limits').map((l) => this.bind(l, `${ns}:${l.name}`));
+    });
+    return { cost, bounds: options.replaceLimits ? own : [...this.defaults.bounds, ...own] };
+  }
+
+  /**
+   * Takes the call's cost from every limit (a dry run only reads the counters). `tool` is the tool's compiled
+   * options. Blocks with `rate_limited`, `cost_exceeds_limit` or `invalid_cost`; throws `UnavailableError` when
+   * the store cannot answer, and `TypeError` for a key function that returns no string (both mapped by the
+   * runner through `failMode`).
+   */
+  async check(ctx: GateContext, tool: RateToolConfig = this.defaults): Promise<GateVerdict> {
+    const { bounds } = tool;
+    const cost = resolveCost(tool.cost, ctx);
     if (!cost.ok) {
       return {
         outcome: 'block',
@@ -126,7 +173,7 @@ export class RateGate implements Gate {
   }
 
   /** Consumes the cost from every limit in order; gives back what it took if one refuses. */
-  private async take(ctx: GateContext, bounds: Bound[], keys: string[], cost: number): Promise<GateVerdict> {
+  private async take(ctx: GateContext, bounds: readonly Bound[], keys: string[], cost: number): Promise<GateVerdict> {
     const held: Held[] = [];
     const states: LimitState[] = [];
     for (const [i, bound] of bounds.entries()) {
@@ -135,7 +182,7 @@ export class RateGate implements Gate {
       if (attempt.kind === 'unavailable') {
         // Best effort: the store that just failed is the one to credit; what it misses expires with the window.
         await giveBack(held, ctx.clock).catch(() => undefined);
-        return this.unavailable(attempt.error, states);
+        throw this.unavailable(attempt.error, states);
       }
       const state = limitState(bound.limit, key, attempt.res, attempt.insured);
       if (attempt.kind === 'limited') {
@@ -164,12 +211,12 @@ export class RateGate implements Gate {
   }
 
   /** Dry run: reads each counter (`get`) and says whether the cost would fit, consuming nothing. */
-  private async peek(ctx: GateContext, bounds: Bound[], keys: string[], cost: number): Promise<GateVerdict> {
+  private async peek(ctx: GateContext, bounds: readonly Bound[], keys: string[], cost: number): Promise<GateVerdict> {
     const states: LimitState[] = [];
     for (const [i, bound] of bounds.entries()) {
       const key = keys[i]!;
       const read = await get(bound, key);
-      if (read.kind === 'unavailable') return this.unavailable(read.error, states);
+      if (read.kind === 'unavailable') throw this.unavailable(read.error, states);
       const l = bound.limit;
       const consumed = read.res?.consumedPoints ?? 0;
       const resetInMs = read.res && read.res.msBeforeNext > 0 ? read.res.msBeforeNext : l.durationMs;
@@ -205,26 +252,12 @@ export class RateGate implements Gate {
     };
   }
 
-  private unavailable(err: unknown, states: LimitState[]): GateVerdict {
-    const error = { name: errorName(err), message: errorText(err) };
-    const data = { store: this.store.kind, storeUnavailable: true, limits: states };
-    if (this.failMode === 'open') {
-      return {
-        outcome: 'allow',
-        reason: RateReason.storeUnavailableFailOpen,
-        message: 'The rate store is unavailable and this gate is fail-open, so the call was allowed unlimited.',
-        data,
-        error,
-      };
-    }
-    return {
-      outcome: 'block',
-      reason: RateReason.storeUnavailable,
-      message: `Rate limits could not be checked (the rate store is unavailable), so the call did not run. Retry in ${formatRetry(1000)}.`,
+  private unavailable(err: unknown, states: LimitState[]): UnavailableError {
+    return new UnavailableError('the rate store', {
+      cause: err,
       retryAfterMs: 1000,
-      data,
-      error,
-    };
+      data: { store: this.store.kind, limits: states },
+    });
   }
 
   private data(cost: number, limits: LimitState[]): Record<string, unknown> {
@@ -239,42 +272,6 @@ export class RateGate implements Gate {
       blockDurationMs: limit.blockDurationMs,
     };
     return { limit, primary: this.store.limiter(spec), insurance: this.store.insurance?.(spec) };
-  }
-
-  /** Called by the runner at `register()`: malformed {@link RateToolOptions} throw `TypeError` at start-up. */
-  validateToolOptions(options: unknown, tool: string): void {
-    this.boundsFor(tool, this.toolOptions(tool, options));
-  }
-
-  private toolOptions(tool: string, options: unknown): RateToolOptions {
-    if (options === undefined || options === null || options === true) return {};
-    if (typeof options !== 'object') {
-      throw new TypeError(`gates.${this.name} of tool "${tool}" must be an object, false or absent`);
-    }
-    const unknown = Object.keys(options).filter((k) => !TOOL_OPTION_KEYS.has(k));
-    if (unknown.length > 0) {
-      throw new TypeError(`gates.${this.name} of tool "${tool}" has unknown option(s): ${unknown.join(', ')}`);
-    }
-    const parsed = options as RateToolOptions;
-    assertCost(parsed.cost, `gates.${this.name} of tool "${tool}"`);
-    return parsed;
-  }
-
-  /** The gate's limits plus the tool's own, bound once per tool (tool options are static). */
-  private boundsFor(tool: string, options: RateToolOptions): Bound[] {
-    if (options.limits === undefined) {
-      if (options.replaceLimits)
-        throw new TypeError(`gates.${this.name} of tool "${tool}": replaceLimits needs limits`);
-      return this.bounds;
-    }
-    let entry = this.toolBounds.get(tool);
-    if (!entry || entry.source !== options.limits) {
-      const limits = resolveLimits(options.limits, `gates.${this.name} of tool "${tool}"`);
-      const ns = `${this.name}@${encodeURIComponent(tool)}`;
-      entry = { source: options.limits, bounds: limits.map((l) => this.bind(l, `${ns}:${l.name}`)) };
-      this.toolBounds.set(tool, entry);
-    }
-    return options.replaceLimits ? entry.bounds : [...this.bounds, ...entry.bounds];
   }
 }
 

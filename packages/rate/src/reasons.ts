@@ -1,5 +1,6 @@
 /**
- * Stable reason codes the rate and throttle gates produce. They never change meaning once released.
+ * Stable reason codes the rate and throttle gates produce. They never change meaning once released. A store that
+ * cannot answer is core's `store_unavailable` (see `Reason` in @tollgate/core).
  */
 export const RateReason = {
   /** A rate limit has no points left for this call; `retryAfterMs` says when it will. */
@@ -8,10 +9,6 @@ export const RateReason = {
   costExceedsLimit: 'cost_exceeds_limit',
   /** The `cost` option produced something other than a whole number of points ≥ 0. */
   invalidCost: 'invalid_cost',
-  /** The rate store (Redis) did not answer and the gate is fail-closed. */
-  storeUnavailable: 'store_unavailable',
-  /** The rate store did not answer and the gate is fail-open: the call was allowed unlimited. */
-  storeUnavailableFailOpen: 'store_unavailable_fail_open',
   /** No throttle slot came free within `maxWaitMs`. */
   throttleTimeout: 'throttle_timeout',
 } as const;

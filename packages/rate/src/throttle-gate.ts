@@ -1,4 +1,12 @@
-import type { Gate, GateContext, GateOptions, GateVerdict } from '@tollgate/core';
+import {
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateOptions,
+  type GateVerdict,
+  readToolOptions,
+  ToolOptionsError,
+} from '@tollgate/core';
 import { formatDuration, formatRetry } from './messages.js';
 import { RateReason } from './reasons.js';
 import { SlotQueue } from './slot-queue.js';
@@ -35,12 +43,14 @@ export interface ThrottleToolOptions {
  *
  * A dry run answers like Bottleneck's `check()` — could it start now — and holds nothing.
  */
-export class ThrottleGate implements Gate {
+export class ThrottleGate implements Gate<number, ThrottleToolOptions> {
   /** Name in decisions and `gates[name]` tool options (default `throttle`). */
   readonly name: string;
   readonly stage = 'rate' as const;
   /** What the runner does if the gate itself throws (a bad key function): `'closed'` (default) blocks. */
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: FailMode;
+  /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
+  readonly shadow: boolean;
   private readonly maxConcurrent: number | undefined;
   private readonly minTimeMs: number;
   private readonly maxWaitMs: number;
@@ -52,6 +62,7 @@ export class ThrottleGate implements Gate {
     if (typeof options !== 'object' || options === null) throw new TypeError('ThrottleGate needs options');
     this.name = options.name ?? 'throttle';
     this.failMode = options.failMode ?? 'closed';
+    this.shadow = options.shadow ?? false;
     const where = `ThrottleGate "${this.name}"`;
     const { maxConcurrent, minTimeMs = 0, maxWaitMs = 10_000 } = options;
     if (maxConcurrent !== undefined && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1)) {
@@ -75,11 +86,10 @@ export class ThrottleGate implements Gate {
 
   /**
    * Waits up to `maxWaitMs` for a slot and holds it as the verdict's reservation; blocks with
-   * `throttle_timeout` and `retryAfterMs` (ms) when none comes free. `options` is the tool's
-   * {@link ThrottleToolOptions}. Throws `TypeError` for bad tool options or a key function returning no string.
+   * `throttle_timeout` and `retryAfterMs` (ms) when none comes free. `maxWaitMs` is the tool's, compiled from its
+   * {@link ThrottleToolOptions}. Throws `TypeError` for a key function returning no string.
    */
-  async check(ctx: GateContext, options: unknown): Promise<GateVerdict> {
-    const maxWaitMs = this.toolMaxWait(ctx.tool, options);
+  async check(ctx: GateContext, maxWaitMs: number = this.maxWaitMs): Promise<GateVerdict> {
     const key = this.keyOf(ctx);
     if (typeof key !== 'string') throw new TypeError(`${this.name}: the key function returned no string`);
     const data = { key, maxConcurrent: this.maxConcurrent, minTimeMs: this.minTimeMs, maxWaitMs };
@@ -131,20 +141,25 @@ export class ThrottleGate implements Gate {
     return queue;
   }
 
-  private toolMaxWait(tool: string, options: unknown): number {
-    if (options === undefined || options === null || options === true) return this.maxWaitMs;
-    const where = `gates.${this.name} of tool "${tool}"`;
-    if (typeof options !== 'object') throw new TypeError(`${where} must be an object, false or absent`);
-    const unknown = Object.keys(options).filter((k) => k !== 'maxWaitMs');
-    if (unknown.length > 0) throw new TypeError(`${where} has unknown option(s): ${unknown.join(', ')}`);
-    const { maxWaitMs = this.maxWaitMs } = options as ThrottleToolOptions;
-    assertWait(maxWaitMs, where);
+  /**
+   * Compiles a tool's {@link ThrottleToolOptions} once, when it is registered: its `maxWaitMs`.
+   * @throws {ToolOptionsError} naming tool, gate and path
+   */
+  compileToolOptions(raw: ThrottleToolOptions | undefined, tool: string): number {
+    const site = { gate: this.name, tool };
+    const options = readToolOptions(raw, site, ['maxWaitMs']);
+    const maxWaitMs = options?.maxWaitMs ?? this.maxWaitMs;
+    if (!isWait(maxWaitMs)) throw new ToolOptionsError(site, '/maxWaitMs', `must be ≥ 0 ms (got ${String(maxWaitMs)})`);
     return maxWaitMs;
   }
 }
 
+function isWait(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0;
+}
+
 function assertWait(maxWaitMs: number, where: string): void {
-  if (!(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) {
+  if (!isWait(maxWaitMs)) {
     throw new TypeError(`${where}: maxWaitMs must be ≥ 0 ms (got ${maxWaitMs})`);
   }
 }

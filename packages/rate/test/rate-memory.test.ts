@@ -113,7 +113,7 @@ describe('RateGate windows (memory, Date faked for rate-limiter-flexible)', () =
   it('bad tool options throw at registration; bad gate options throw at construction', async () => {
     const { tool } = countingTool('x', { gates: { rate: { costs: 2 } } });
     expect(() => runnerWith([new RateGate({ limits: { points: 1, durationMs: 1000 } })], [tool])).toThrow(
-      /unknown option\(s\): costs/,
+      'unknown option costs (known: cost, limits, replaceLimits)',
     );
     expect(() => new RateGate({ limits: { points: 0, durationMs: 1000 } })).toThrow(/points/);
     expect(() => new RateGate({ limits: [] })).toThrow(/at least one/);
@@ -229,10 +229,10 @@ describe('per-tool options at registration', () => {
       gates: { rate },
     });
     expect(() => runner.register(tool('a', { costs: 2 }))).toThrow(
-      /Tool "a" has invalid gates.rate options: .*unknown option\(s\): costs/,
+      'Tool "a" has invalid gates.rate options: unknown option costs (known: cost, limits, replaceLimits)',
     );
     expect(() => runner.register(tool('b', { limits: [{ points: -1, durationMs: 1000 }] }))).toThrow(
-      /Tool "b" has invalid gates.rate options/,
+      /Tool "b" has invalid gates.rate options at \/limits: /,
     );
     expect(() => runner.register(tool('c', { cost: 2 }))).not.toThrow();
   });

@@ -1,4 +1,4 @@
-import type { GateResult } from '@tollgate/core';
+import { type GateResult, Reason } from '@tollgate/core';
 import { connectTestRedis, DedicatedRedis, testPrefix } from '@tollgate/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -76,13 +76,13 @@ describe.skipIf(!shared)('RateGate when Redis goes away', () => {
       expect(r).not.toBe('hung');
       const result = r as GateResult;
       expect(result.status).toBe('blocked');
-      expect(result.reason).toBe(RateReason.storeUnavailable);
+      expect(result.reason).toBe(Reason.storeUnavailable);
       const decision = result.decisions.find((d) => d.gate === 'rate');
       expect(decision?.error?.message).toBeTruthy();
-      expect(decision?.data?.storeUnavailable).toBe(true);
+      expect(decision?.data).toMatchObject({ unavailable: 'the rate store', store: 'redis' });
     }
     const dry = await bounded(runner.check('send_money', {}));
-    expect((dry as GateResult).reason).toBe(RateReason.storeUnavailable);
+    expect((dry as GateResult).reason).toBe(Reason.storeUnavailable);
     expect(calls.executed).toBe(1);
     await server.start();
     await untilExecuted(() => runner.call('send_money', {}));
@@ -95,7 +95,7 @@ describe.skipIf(!shared)('RateGate when Redis goes away', () => {
     const r = (await bounded(runner.call('send_money', {}))) as GateResult;
     expect(r.status).toBe('executed');
     const decision = r.decisions.find((d) => d.gate === 'rate');
-    expect(decision?.reason).toBe(RateReason.storeUnavailableFailOpen);
+    expect(decision?.reason).toBe(Reason.storeUnavailableFailOpen);
     expect(decision?.error).toBeDefined();
     expect(calls.executed).toBe(1);
   });

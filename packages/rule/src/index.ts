@@ -4,6 +4,28 @@ export { globToRegExp } from './glob.js';
 export { escapeJsonPointerToken, parseJsonPointer, resolveJsonPointer } from './json-pointer.js';
 export { type LoadRulesOptions, loadRules, loadRulesFile } from './load.js';
 export { RuleReason } from './reasons.js';
-export { RuleGate } from './rule-gate.js';
-export * from './schema.js';
-export * from './types.js';
+export { RuleGate, type RuleToolConfig } from './rule-gate.js';
+export {
+  type ComparisonJson,
+  type ConditionJson,
+  type MatchJson,
+  type NameSetMatchJson,
+  OPERATORS,
+  type Operator,
+  RULES_SCHEMA,
+  RULES_SCHEMA_ID,
+  type RuleJson,
+  type RulesDocumentJson,
+} from './schema.js';
+export {
+  type MatchedRule,
+  type RequireRule,
+  RULE_EFFECTS,
+  type Rule,
+  type RuleBase,
+  type RuleDecisionData,
+  type RuleEffect,
+  type RuleGateOptions,
+  type RuleToolOptions,
+  type WhenRule,
+} from './types.js';

@@ -8,6 +8,4 @@ export const RuleReason = {
   missingScope: 'missing_scope',
   /** A predicate threw or returned something other than `true` or `false` (a Promise, `1`, `'yes'`…). */
   predicateError: 'predicate_error',
-  /** The tool's per-tool rule options are malformed (caught on the tool's first call; the call is blocked). */
-  invalidRuleOptions: 'invalid_rule_options',
 } as const;

@@ -1,4 +1,11 @@
-import type { Gate, GateContext, GateVerdict } from '@tollgate/core';
+import {
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateVerdict,
+  readToolOptions,
+  ToolOptionsError,
+} from '@tollgate/core';
 import { RuleLoadError, type RuleLoadIssue } from './errors.js';
 import { globToRegExp } from './glob.js';
 import { RuleIssue } from './issue.js';
@@ -16,14 +23,14 @@ import {
   type RuleToolOptions,
 } from './types.js';
 
-/** A tool's options once checked. */
-interface ToolConfig {
+/** A tool's rule options once compiled at `register()` (what {@link RuleGate.check} receives). */
+export interface RuleToolConfig {
   rules: readonly Rule[];
   requiredScopes: readonly string[];
   defaultEffect: RuleEffect | undefined;
 }
 
-const NO_TOOL_OPTIONS: ToolConfig = { rules: [], requiredScopes: [], defaultEffect: undefined };
+const NO_TOOL_OPTIONS: RuleToolConfig = { rules: [], requiredScopes: [], defaultEffect: undefined };
 
 /**
  * The rule gate (stage `rule`). It evaluates every rule (the gate's, then the tool's) on every call and
@@ -35,18 +42,19 @@ const NO_TOOL_OPTIONS: ToolConfig = { rules: [], requiredScopes: [], defaultEffe
  * Rules are pure, so a dry run gets the same answer and nothing is reserved. `check` never throws: a
  * predicate that throws or returns anything but `true` or `false` blocks with `predicate_error`.
  */
-export class RuleGate implements Gate {
+export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
   /** Name in decisions and in tools' `gates` options (default `rule`). */
   readonly name: string;
   /** Always `rule`: after rate and budget, before decision and audit. */
   readonly stage = 'rule' as const;
   /** Only matters for a bug in the gate itself: a predicate violation is a block whatever this says. */
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: FailMode;
+  /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
+  readonly shadow: boolean;
   private readonly rules: readonly Rule[];
   private readonly ruleIds: ReadonlySet<string>;
   private readonly defaultEffect: RuleEffect;
   private readonly scopeGlobs: readonly { glob: RegExp; scopes: readonly string[] }[];
-  private readonly toolConfigs = new WeakMap<object, ToolConfig | RuleIssue>();
 
   /**
    * @throws RuleLoadError for a malformed rule (path `/rules/<i>/…`), a duplicate rule id, an unknown
@@ -55,6 +63,7 @@ export class RuleGate implements Gate {
   constructor(options: RuleGateOptions = {}) {
     this.name = options.name ?? 'rule';
     this.failMode = options.failMode ?? 'closed';
+    this.shadow = options.shadow ?? false;
     const issues: RuleLoadIssue[] = [];
     const rules = Array.isArray(options.rules) ? [...options.rules] : [];
     if (options.rules !== undefined && !Array.isArray(options.rules)) {
@@ -89,33 +98,23 @@ export class RuleGate implements Gate {
   }
 
   /**
-   * Called by the runner when a tool is registered: malformed {@link RuleToolOptions} fail at start-up.
-   * @throws {RuleLoadError} naming the JSON Pointer of the first problem
+   * Compiles a tool's {@link RuleToolOptions} once, when it is registered.
+   * @throws {ToolOptionsError} naming the tool, the gate and the JSON Pointer of the first problem
    */
-  validateToolOptions(options: unknown, tool: string): void {
-    const config = this.toolConfig(options);
-    if (config instanceof RuleIssue) {
-      throw new RuleLoadError([{ path: config.path, message: config.message }], {
-        file: `tool "${tool}" gates.${this.name}`,
-      });
-    }
+  compileToolOptions(raw: RuleToolOptions | undefined, tool: string): RuleToolConfig {
+    const site = { gate: this.name, tool };
+    const options = readToolOptions(raw, site, ['rules', 'requiredScopes', 'defaultEffect']);
+    if (options === undefined) return NO_TOOL_OPTIONS;
+    const config = parseToolOptions(options as RuleToolOptions, this.ruleIds);
+    if (config instanceof RuleIssue) throw new ToolOptionsError(site, config.path, config.message);
+    return config;
   }
 
   /**
    * Decides on one call.
-   * @param options the tool's {@link RuleToolOptions} (its `gates[<gate name>]` entry), checked at registration
-   *   by {@link validateToolOptions}; options that reach `check` malformed anyway block with `invalid_rule_options`
+   * @param tool the tool's options, compiled at registration by {@link compileToolOptions}
    */
-  check(ctx: GateContext, options?: unknown): GateVerdict {
-    const tool = this.toolConfig(options);
-    if (tool instanceof RuleIssue) {
-      return {
-        outcome: 'block',
-        reason: RuleReason.invalidRuleOptions,
-        message: `The rules for "${ctx.tool}" are misconfigured, so the call was blocked. Retrying will not help; tell the user.`,
-        data: { error: `${tool.path || '(root)'}: ${tool.message}` },
-      };
-    }
+  check(ctx: GateContext, tool: RuleToolConfig = NO_TOOL_OPTIONS): GateVerdict {
     const rules = tool.rules.length > 0 ? [...this.rules, ...tool.rules] : this.rules;
     const matched: MatchedRule[] = [];
     const firstByEffect = new Map<RuleEffect, { entry: MatchedRule; rule: Rule }>();
@@ -161,7 +160,7 @@ export class RuleGate implements Gate {
     return { outcome: effect, ...defaultDecision(effect, ctx.tool), data };
   }
 
-  private requiredScopes(toolName: string, tool: ToolConfig): string[] {
+  private requiredScopes(toolName: string, tool: RuleToolConfig): string[] {
     const scopes = new Set<string>();
     for (const { glob, scopes: list } of this.scopeGlobs) {
       if (glob.test(toolName)) for (const s of list) scopes.add(s);
@@ -169,21 +168,9 @@ export class RuleGate implements Gate {
     for (const s of tool.requiredScopes) scopes.add(s);
     return [...scopes];
   }
-
-  /** Checks a tool's options once per options object; the runner passes the same object on every call. */
-  private toolConfig(options: unknown): ToolConfig | RuleIssue {
-    if (options === undefined || options === null) return NO_TOOL_OPTIONS;
-    if (typeof options !== 'object') return new RuleIssue('', 'rule options must be an object');
-    let config = this.toolConfigs.get(options);
-    if (!config) {
-      config = parseToolOptions(options as RuleToolOptions, this.ruleIds);
-      this.toolConfigs.set(options, config);
-    }
-    return config;
-  }
 }
 
-function parseToolOptions(options: RuleToolOptions, gateIds: ReadonlySet<string>): ToolConfig | RuleIssue {
+function parseToolOptions(options: RuleToolOptions, gateIds: ReadonlySet<string>): RuleToolConfig | RuleIssue {
   try {
     const rules = options.rules ?? [];
     if (!Array.isArray(rules)) throw new RuleIssue('/rules', 'must be an array of rules');

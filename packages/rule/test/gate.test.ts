@@ -202,18 +202,20 @@ describe('per-tool options', () => {
   it('malformed tool options are refused when the tool is registered, naming the tool and the path', () => {
     const dupRule = { rules: [{ id: 'no-huge', effect: 'block', reason: 'dup', message: 'm', when: () => true }] };
     expect(() => runnerWith([new RuleGate({ rules: gateRules })], { send_email: { rule: dupRule } })).toThrow(
-      /Tool "send_email" has invalid gates.rule options: Invalid rules at tool "send_email" gates.rule#\/rules\/0\/id: duplicate rule id "no-huge"/,
+      'Tool "send_email" has invalid gates.rule options at /rules/0/id: duplicate rule id "no-huge"',
     );
     expect(() =>
       runnerWith([new RuleGate({ rules: gateRules })], { send_money: { rule: { requiredScopes: 'payments' } } }),
     ).toThrow(/\/requiredScopes/);
   });
 
-  it('malformed options that reach check anyway block the call (fail closed) with invalid_rule_options', () => {
+  it('refuses unknown option keys the way every gate does, and compiles the options once', () => {
+    expect(() => runnerWith([new RuleGate({ rules: gateRules })], { send_money: { rule: { rulez: [] } } })).toThrow(
+      'Tool "send_money" has invalid gates.rule options: unknown option rulez (known: rules, requiredScopes, defaultEffect)',
+    );
     const gate = new RuleGate({ rules: gateRules });
-    const verdict = gate.check(gateContext('send_money', {}), { requiredScopes: 'payments' });
-    expect(verdict).toMatchObject({ outcome: 'block', reason: 'invalid_rule_options' });
-    expect(verdict.data).toEqual({ error: '/requiredScopes: must be an array of non-empty scope names' });
+    const config = gate.compileToolOptions({ requiredScopes: ['payments'] }, 'send_money');
+    expect(gate.check(gateContext('send_money', {}), config)).toMatchObject({ reason: 'missing_scope' });
   });
 
   it('`gates: { rule: false }` skips the gate for a tool', async () => {

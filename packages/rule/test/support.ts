@@ -34,6 +34,7 @@ export function gateContext(
     clock: { now: () => 0 },
     dryRun: false,
     definition: undefined,
+    approval: undefined,
     ...extra,
   };
 }

@@ -1,5 +1,15 @@
-import type { ApprovalRecord, Gate, GateContext, GateResult, GateVerdict } from '@tollgate/core';
-import { errorName, errorText } from '@tollgate/core';
+import {
+  type ApprovalRecord,
+  errorName,
+  errorText,
+  type FailMode,
+  type Gate,
+  type GateContext,
+  type GateResult,
+  type GateVerdict,
+  readToolOptions,
+  UnavailableError,
+} from '@tollgate/core';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -68,8 +78,10 @@ export interface BighubGateOptions {
   client: BighubClient | BighubClientOptions;
   /** Gate name, the key of per-tool options and of approval data (default `bighub`). */
   name?: string;
-  /** When BIGHUB is unreachable or errs: `closed` (default) blocks with `bighub_unavailable`, `open` allows. */
-  failMode?: 'open' | 'closed';
+  /** When BIGHUB is unreachable or errs: `closed` (default) blocks with `store_unavailable`, `open` allows. */
+  failMode?: FailMode;
+  /** Evaluate and record BIGHUB's decisions without enforcing them (see core's `GateOptions.shadow`). */
+  shadow?: boolean;
   /** Decision endpoint for every tool (default `submit`, as bighub-openai). */
   mode?: DecisionMode;
   /** BIGHUB execution domain, e.g. `financial_actions` (default none). */
@@ -102,8 +114,18 @@ const CIRCUIT_NAMES = {
   [CircuitState.Isolated]: 'isolated',
 } as const;
 
-/** Resumed approvals remembered for outcome reports; bounded so a process that never resumes does not grow. */
-const MAX_APPROVED_REMEMBERED = 1000;
+const TOOL_OPTION_KEYS = [
+  'actionName',
+  'valueFromArgs',
+  'targetFromArgs',
+  'metadataFromArgs',
+  'system',
+  'risk',
+  'environment',
+  'domain',
+  'actor',
+  'mode',
+] as const;
 
 /**
  * The `decision` stage: asks BIGHUB whether a tool call may run and maps every generation of its answer to
@@ -112,22 +134,26 @@ const MAX_APPROVED_REMEMBERED = 1000;
  * BIGHUB's reason unless `exposeToModel` says otherwise.
  *
  * - Outages (timeout, network, 429, 5xx) count towards a cockatiel circuit breaker; while it is open, calls get
- *   the fail mode at once instead of waiting for a timeout. Any other error also gets the fail mode.
+ *   the fail mode at once instead of waiting for a timeout. Any other error also gets the fail mode: the gate
+ *   throws core's `UnavailableError`, which the runner maps to `store_unavailable` (closed) or an allow (open).
  * - The kill switch is read with `GET /kill-switch/status` alongside the decision request and reused for
  *   `killSwitch.ttlMs`, so an activation takes effect within that many ms (plus one request's duration).
  * - A require_approval carries BIGHUB's `request_id`; `onApprovalDecision` resolves it on BIGHUB when the runner's
- *   approval is approved or denied.
+ *   approval is approved or denied, and the resumed call's outcome is reported against it, in whichever process
+ *   resumes (the runner hands the gate its earlier decision data on resume).
  * - After each call, memory ingest and the outcome report are started without being awaited (see {@link Telemetry}).
  * - A dry run (`ctx.dryRun`) uses `/actions/evaluate` with `dry_run: true` (mode `evaluate`) or
  *   `/actions/submit/dry-run`, creates no approval on BIGHUB and sends no telemetry.
  */
-export class BighubGate implements Gate {
+export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
   /** Gate name (default `bighub`): the key of per-tool options and of approval data. */
   readonly name: string;
   /** Always `decision`: after validation, rate, budget and rule gates. */
   readonly stage = 'decision' as const;
   /** What an unreachable BIGHUB means (default `closed`). */
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: FailMode;
+  /** Evaluate and record, never enforce. */
+  readonly shadow: boolean;
   /** The client this gate talks through. */
   readonly client: BighubClient;
   private readonly options: BighubGateOptions;
@@ -136,12 +162,12 @@ export class BighubGate implements Gate {
   private readonly telemetry: Telemetry | undefined;
   private killSwitchRead: { status: KillSwitchStatus; at: number } | undefined;
   private killSwitchInFlight: Promise<KillSwitchStatus> | undefined;
-  private readonly approved = new Map<string, string>();
 
   constructor(options: BighubGateOptions) {
     this.options = options;
     this.name = options.name ?? 'bighub';
     this.failMode = options.failMode ?? 'closed';
+    this.shadow = options.shadow ?? false;
     this.client = options.client instanceof BighubClient ? options.client : new BighubClient(options.client);
     this.halfOpenAfterMs = options.circuitBreaker?.halfOpenAfterMs ?? 30_000;
     this.breaker = circuitBreaker(handleWhen(isOutage), {
@@ -158,15 +184,25 @@ export class BighubGate implements Gate {
   }
 
   /**
-   * Asks BIGHUB about one call. Never throws: BIGHUB's failures get the fail mode, and a tool mapping that fails
-   * (bad per-tool options, a throwing or non-numeric `valueFromArgs`…) blocks with `bighub_invalid_action`
-   * whatever the fail mode, since failing open is for an unreachable BIGHUB, not for a broken configuration.
+   * Merges a tool's `gates[name]` entry over the gate's `tools[tool]` entry, once, when the tool is registered.
+   * @throws {ToolOptionsError} for options that are not an object or hold unknown keys
    */
-  async check(ctx: GateContext, toolOptions: unknown): Promise<GateVerdict> {
-    let opts: BighubToolOptions;
+  compileToolOptions(raw: BighubToolOptions | undefined, tool: string): BighubToolOptions {
+    const site = { gate: this.name, tool };
+    const perTool = readToolOptions(raw, site, TOOL_OPTION_KEYS) as BighubToolOptions | undefined;
+    const fromGate = readToolOptions(this.options.tools?.[tool], site, TOOL_OPTION_KEYS) as BighubToolOptions;
+    return { ...fromGate, ...perTool };
+  }
+
+  /**
+   * Asks BIGHUB about one call. BIGHUB's failures throw core's `UnavailableError` (the runner applies the fail
+   * mode); a tool mapping that fails (a throwing or non-numeric `valueFromArgs`…) blocks with
+   * `bighub_invalid_action` whatever the fail mode, since failing open is for an unreachable BIGHUB, not for a
+   * broken configuration.
+   */
+  async check(ctx: GateContext, opts: BighubToolOptions = {}): Promise<GateVerdict> {
     let action: SubmitActionRequest;
     try {
-      opts = this.toolOptions(ctx.tool, toolOptions);
       action = this.action(ctx, opts);
     } catch (err) {
       return {
@@ -188,7 +224,7 @@ export class BighubGate implements Gate {
         ]),
       );
     } catch (err) {
-      return this.unavailable(err);
+      throw this.unavailable(err);
     }
     if (status?.active) return killSwitchVerdict(status);
     const mapped = mapDecision(response);
@@ -203,23 +239,19 @@ export class BighubGate implements Gate {
     };
   }
 
-  /** Starts memory ingest and the outcome report for a call this gate decided; returns without waiting for them. */
-  record(result: GateResult, ctx: GateContext): void {
+  /**
+   * Starts memory ingest and the outcome report for a call this gate decided; returns without waiting for them.
+   * On the resume of an approval this gate asked for, the report goes against the `request_id` of its first
+   * decision, which the runner hands back in `ctx.approval`.
+   */
+  record(result: GateResult, ctx: GateContext, options: BighubToolOptions | undefined): void {
     if (!this.telemetry) return;
     const mine = result.decisions.find((d) => d.gate === this.name);
     if (!mine) return;
-    let requestId = typeof mine.data?.request_id === 'string' ? mine.data.request_id : undefined;
-    // On a resume of an approval this gate asked for, the runner skipped check(): the request_id is remembered.
-    if (result.resumedFrom && mine.reason === 'approved') {
-      requestId = this.approved.get(result.resumedFrom);
-      this.approved.delete(result.resumedFrom);
-    }
-    let opts: BighubToolOptions = {};
-    try {
-      opts = this.toolOptions(ctx.tool, ctx.definition?.gates?.[this.name]);
-    } catch {
-      // Invalid tool options: check() already blocked this call with bighub_invalid_action; gate defaults apply.
-    }
+    const asked = ctx.approval?.gates.includes(this.name) ? ctx.approval.data[this.name] : undefined;
+    const source = asked ?? mine.data;
+    const requestId = typeof source?.request_id === 'string' ? source.request_id : undefined;
+    const opts = options ?? {};
     this.telemetry.send({
       result,
       ctx,
@@ -238,10 +270,6 @@ export class BighubGate implements Gate {
     const requestId = record.data[this.name]?.request_id;
     const decision = record.decision;
     if (typeof requestId !== 'string' || !decision) return;
-    if (decision.status === 'approved' && this.telemetry) {
-      if (this.approved.size >= MAX_APPROVED_REMEMBERED) this.approved.delete(this.approved.keys().next().value!);
-      this.approved.set(record.id, requestId);
-    }
     const comment = decision.comment
       ? `${decision.comment} (by ${decision.by})`
       : `${decision.status} by ${decision.by}`;
@@ -262,13 +290,6 @@ export class BighubGate implements Gate {
   /** Waits for telemetry in flight (for tests and shutdown). Never rejects. */
   async flush(): Promise<void> {
     await this.telemetry?.flush();
-  }
-
-  private toolOptions(tool: string, perTool: unknown): BighubToolOptions {
-    if (perTool !== undefined && (typeof perTool !== 'object' || perTool === null)) {
-      throw new TypeError(`gates.${this.name} of tool "${tool}" must be an object of BIGHUB tool options`);
-    }
-    return { ...this.options.tools?.[tool], ...(perTool as BighubToolOptions | undefined) };
   }
 
   private actorFor(ctx: GateContext, opts: BighubToolOptions): string {
@@ -341,36 +362,17 @@ export class BighubGate implements Gate {
     return this.killSwitchInFlight;
   }
 
-  private unavailable(err: unknown): GateVerdict {
+  private unavailable(err: unknown): UnavailableError {
     const circuitOpen = err instanceof BrokenCircuitError;
-    const error = {
-      name: errorName(err),
-      message: circuitOpen ? 'the circuit to BIGHUB is open after repeated failures' : errorText(err),
-    };
     const data: Record<string, unknown> = { circuit: CIRCUIT_NAMES[this.breaker.state] };
     if (err instanceof BighubApiError) data.status = err.status;
-    if (this.failMode === 'open') {
-      return {
-        outcome: 'allow',
-        reason: BighubReason.unavailable,
-        message: 'BIGHUB could not be reached; the action was allowed because the BIGHUB gate fails open.',
-        data,
-        error,
-      };
-    }
     const retryAfterMs = circuitOpen
       ? this.halfOpenAfterMs
       : err instanceof BighubRateLimitError
         ? err.retryAfterMs
         : undefined;
-    return {
-      outcome: 'block',
-      reason: BighubReason.unavailable,
-      message: 'BIGHUB, which must approve this action, could not be reached, so it did not run. Try again later.',
-      data,
-      error,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    };
+    const cause = circuitOpen ? new Error('the circuit to BIGHUB is open after repeated failures') : err;
+    return new UnavailableError('BIGHUB', { cause, data, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
 
   private modelMessage(message: string, d: BighubDecision): string {
