@@ -1,1 +1,1 @@
-export * from './redis-approval-store.js';
+export { RedisApprovalStore, type RedisApprovalStoreOptions } from './redis-approval-store.js';

@@ -105,7 +105,7 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
       try {
         return fn();
       } catch (err) {
-        throw new ToolOptionsError(site, path, errorText(err));
+        throw new ToolOptionsError(site, path, errorText(err), { cause: err });
       }
     };
     return {
@@ -238,7 +238,7 @@ function checkCost(cost: BudgetCost, store: BudgetStore): BudgetCost {
     const amount = parseAmount(value, 'cost');
     store.assertAmount?.(amount.toFixed(), 'cost');
   } catch (err) {
-    throw new TypeError(`Invalid budget cost: ${errorText(err)}`);
+    throw new TypeError(`Invalid budget cost: ${errorText(err)}`, { cause: err });
   }
   return cost;
 }
@@ -264,7 +264,7 @@ function compileBudgets(specs: readonly BudgetSpec[], store: BudgetStore): Compi
       max = parseAmount(spec.max, `max of budget "${name}"`);
       store.assertAmount?.(max.toFixed(), `max of budget "${name}"`);
     } catch (err) {
-      throw new TypeError(errorText(err));
+      throw new TypeError(errorText(err), { cause: err });
     }
     const decimals = writtenDecimals(spec.max);
     return {

@@ -1,4 +1,5 @@
-import { type Gate, GatedToolRunner, type GateResult, type RunnerOptions, type ToolDefinition } from '@tollgate/core';
+import { GatedToolRunner, type GateResult, type RunnerOptions, type ToolDefinition } from '@tollgate/core';
+import { blockWhen } from '@tollgate/test-utils';
 import type { BudgetGate, BudgetLine, BudgetStore } from '../src/index.js';
 
 /** Midnight UTC today: Redis expires windowed keys by its own clock, so test times must not lie in the past. */
@@ -14,14 +15,7 @@ export function manualClock(start = todayUtc()) {
 }
 
 /** A rule-stage gate that blocks calls whose args say `block: true`, to test release on a later block. */
-export const blockWhenAsked: Gate = {
-  name: 'policy',
-  stage: 'rule',
-  check: (ctx) =>
-    ctx.args.block === true
-      ? { outcome: 'block', reason: 'policy_denied', message: 'Blocked by policy.' }
-      : { outcome: 'allow', reason: 'ok' },
-};
+export const blockWhenAsked = blockWhen('block');
 
 /** A refund tool: charges `args.amount`, fails when `args.fail`, reports `args.actual` as its cost. */
 export const refundTool: ToolDefinition = {

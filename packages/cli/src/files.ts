@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliError, errorText } from './io.js';
+import { CliError, ExitCode, errorText } from './io.js';
 
 /** Reads a text file the user named, or throws a {@link CliError} saying which file and why. */
 export async function readInput(path: string, cwd: string, what: string): Promise<string> {
@@ -21,6 +21,6 @@ export async function readJsonInput(path: string, cwd: string, what: string): Pr
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${what} ${path} is not valid JSON: ${errorText(err)}`);
+    throw new CliError(`${what} ${path} is not valid JSON: ${errorText(err)}`, ExitCode.usage, { cause: err });
   }
 }

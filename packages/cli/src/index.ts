@@ -1,14 +1,15 @@
-export * from './io.js';
-export * from './main.js';
-export * from './policy/define.js';
-export * from './policy/load.js';
-export * from './replay/engine.js';
-export * from './replay/render.js';
-export * from './replay/summary.js';
-export * from './tools/normalize.js';
-export * from './tools/typegen.js';
-export * from './trace/agentdojo.js';
-export * from './trace/format.js';
-export * from './trace/jsonl.js';
-export * from './trace/openai-chat.js';
-export * from './trace/read.js';
+export { CliError, type CliIo, ExitCode, type OutputStream } from './io.js';
+export { main } from './main.js';
+export {
+  definePolicy,
+  definePolicyRouter,
+  type PolicyGates,
+  type PolicyRouter,
+  type PolicyScope,
+  type ReplayPolicy,
+  type ToolGates,
+} from './policy/define.js';
+export type { CallDecision } from './replay/engine.js';
+export type { LabelTally, ReplaySummary, SkippedLine, Tally } from './replay/summary.js';
+export type { ToolSchema, ToolSpec } from './tools/normalize.js';
+export type { EpisodeLabels, TraceCall, TraceEpisode } from './trace/format.js';

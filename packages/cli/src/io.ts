@@ -41,8 +41,9 @@ export class CliError extends Error {
     message: string,
     /** One of {@link ExitCode}'s values. */
     readonly exitCode: number = ExitCode.usage,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  detectFormat,
-  importAgentDojo,
-  importOpenAIChat,
-  indexTranscripts,
-  parseJsonl,
-  parseTraceEpisode,
-} from '../src/index.js';
+import { importAgentDojo, indexTranscripts } from '../src/trace/agentdojo.js';
+import { parseTraceEpisode } from '../src/trace/format.js';
+import { parseJsonl } from '../src/trace/jsonl.js';
+import { importOpenAIChat } from '../src/trace/openai-chat.js';
+import { detectFormat } from '../src/trace/read.js';
 
 describe('parseJsonl', () => {
   it('numbers lines as an editor does, skips blank ones and keeps going after a bad one', () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { argsTypeName, generateArgsTypes, normalizeTools } from '../src/index.js';
+import { normalizeTools } from '../src/tools/normalize.js';
+import { argsTypeName, generateArgsTypes } from '../src/tools/typegen.js';
 import { fixture, repoRoot, runCli } from './helpers.js';
 
 const run = promisify(execFile);

@@ -18,7 +18,7 @@ const ok = { amount: 10, to: 'alice' };
 describe('per-tool options are compiled once, at register()', () => {
   it('compiles each tool’s entry once and hands check, beforeExecute and record the compiled value', async () => {
     const compiled: unknown[] = [];
-    const seen: unknown[] = [];
+    const seen: [string, unknown][] = [];
     const gate: Gate<{ limit: number }, { limit?: number }> = {
       name: 'cap',
       stage: 'rule',

@@ -124,7 +124,7 @@ export class RateGate implements Gate<RateToolConfig, RateToolOptions> {
       try {
         fn();
       } catch (err) {
-        throw new ToolOptionsError(site, path, errorText(err));
+        throw new ToolOptionsError(site, path, errorText(err), { cause: err });
       }
     };
     at('/cost', () => assertCost(options.cost, 'cost'));

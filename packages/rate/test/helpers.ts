@@ -1,16 +1,14 @@
 import { type Gate, GatedToolRunner, type RunnerOptions, type ToolDefinition } from '@tollgate/core';
+import { blockWhen } from '@tollgate/test-utils';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { LimiterSpec, RateStore } from '../src/index.js';
 
 /** A rule-stage gate that blocks calls whose args say `deny: true`: "a later gate blocks". */
-export const denyRule: Gate = {
+export const denyRule = blockWhen('deny', {
   name: 'deny',
-  stage: 'rule',
-  check: (ctx) =>
-    ctx.args.deny === true
-      ? { outcome: 'block', reason: 'denied_by_rule', message: 'A rule denies this call.' }
-      : { outcome: 'allow', reason: 'ok' },
-};
+  reason: 'denied_by_rule',
+  message: 'A rule denies this call.',
+});
 
 /** Counts executions; fails when args say `fail: true`. */
 export function countingTool(name = 'send_money', extra: Partial<ToolDefinition> = {}) {

@@ -40,7 +40,10 @@ export function loadRules(input: unknown, options: LoadRulesOptions = {}): WhenR
   try {
     document = structuredClone(input);
   } catch (err) {
-    throw new RuleLoadError([{ path: '', message: `must be plain JSON: ${(err as Error).message}` }], options);
+    throw new RuleLoadError([{ path: '', message: `must be plain JSON: ${(err as Error).message}` }], {
+      ...options,
+      cause: err,
+    });
   }
   const schemaIssues = validateDocument(document).flatMap(toIssue);
   if (schemaIssues.length > 0) throw new RuleLoadError(dedupe(schemaIssues), options);

@@ -8,7 +8,7 @@ import {
   type GateStatus,
   type ToolDefinition,
 } from '@tollgate/core';
-import { CliError, errorText } from '../io.js';
+import { CliError, ExitCode, errorText } from '../io.js';
 import type { PolicyGates, ToolGates } from '../policy/define.js';
 import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
 import { type TraceCall, type TraceEpisode, timeOf } from '../trace/format.js';
@@ -162,7 +162,9 @@ export class ReplayEngine {
       return runner;
     } catch (err) {
       if (err instanceof CliError) throw err;
-      throw new CliError(`Policy "${policy.name}" (${this.loaded.file}): ${errorText(err)}`);
+      throw new CliError(`Policy "${policy.name}" (${this.loaded.file}): ${errorText(err)}`, ExitCode.usage, {
+        cause: err,
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { errorText } from '@tollgate/core';
 import { chatChunks, chatCompletion } from './chat-format.js';
 import { newResponseId, outputItems, responseEvents, responseObject } from './responses-format.js';
@@ -73,7 +74,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
     }
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(await readBody(req));
+      body = JSON.parse(await text(req));
     } catch {
       return sendError(res, { status: 400, message: 'The body is not valid JSON.', type: 'invalid_request_error' });
     }
@@ -167,15 +168,6 @@ function trailingToolOutputs(conversation: Record<string, unknown>[]): ScriptedT
     else break;
   }
   return out.reverse();
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function startSse(res: ServerResponse): void {
