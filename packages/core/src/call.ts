@@ -25,6 +25,8 @@ export interface CallState {
   readonly ctx: HandlerContext;
   /** What the handler reported with `ctx.report`, created on first use. */
   reported: Record<string, unknown> | undefined;
+  /** What the handler receives: the arguments as validated (a Standard Schema's output value). */
+  handlerArgs: unknown;
   readonly pipeline: readonly PipelineStep[];
   /** What the gates hold for this call so far, in the order they were taken. */
   readonly reservations: Reservation[];
@@ -87,6 +89,7 @@ export function beginCall(init: CallInit, clock: Clock): CallState {
     warnings: [],
     ctx,
     reported: undefined,
+    handlerArgs: init.args,
     pipeline: init.pipeline,
     reservations: [],
     resumedFrom: init.resumedFrom ?? init.approval?.id,

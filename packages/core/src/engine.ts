@@ -11,7 +11,7 @@ import { Reason } from './reasons.js';
 import type { Recorder } from './recording.js';
 import type { RegisteredTool, ToolRegistry } from './registry.js';
 import type { GateResult } from './result.js';
-import { formatSchemaErrors, parseArguments } from './validation.js';
+import { parseArguments } from './validation.js';
 
 /** What the runner's calls share. */
 export interface Engine {
@@ -85,15 +85,17 @@ async function walk(engine: Engine, request: CallRequest): Promise<GateResult> {
   const parsed = parseArguments(request.args);
   const state = start(engine, request, entry, parsed.ok ? parsed.args : {});
   if (!parsed.ok) return blockValidation(engine, state, parsed.reason, parsed.message);
-  if (!entry.validate(state.ctx.args)) {
-    const errors = formatSchemaErrors(entry.validate.errors);
+  let valid = entry.parameters.check(state.ctx.args);
+  if (valid instanceof Promise) valid = await valid;
+  if (!valid.ok) {
     return blockValidation(
       engine,
       state,
       Reason.invalidArguments,
-      `Invalid arguments for ${request.tool}: ${errors}. Fix these and call again.`,
+      `Invalid arguments for ${request.tool}: ${valid.problems}. Fix these and call again.`,
     );
   }
+  state.handlerArgs = valid.value;
   recorder.decision(state, { outcome: 'allow', gate: 'validation', stage: 'validation', reason: Reason.ok });
 
   const checked = await runChecks(state, recorder, request.approval);
@@ -166,7 +168,7 @@ async function execute(engine: Engine, state: CallState, entry: RegisteredTool):
   let outcome: Outcome;
   let how: 'commit' | 'release' = 'commit';
   try {
-    const result = await entry.definition.handler(state.ctx.args, state.ctx);
+    const result = await entry.definition.handler(state.handlerArgs, state.ctx);
     outcome = { status: 'executed', result, reason: Reason.executed, message: 'Executed.' };
   } catch (err) {
     const error = { name: errorName(err), message: errorText(err) };

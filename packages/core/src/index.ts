@@ -38,7 +38,14 @@ export type { Json } from './json.js';
 export { Reason, type RunnerReason } from './reasons.js';
 export type { ApprovalTicket, GateResult, GateStatus, GateTimings } from './result.js';
 export { GatedToolRunner, type ResumeOptions, type RunnerOptions } from './runner.js';
-export { defineTool, type ToolDefinition } from './tool.js';
+export {
+  type ArgumentCheck,
+  isStandardSchema,
+  type JsonSchema,
+  type ToolParameters,
+  withJsonSchema,
+} from './schema.js';
+export { defineTool, type ToolDefinition, type ToolSchema } from './tool.js';
 export { gateOptions, readToolOptions, ToolOptionsError, type ToolOptionsSite } from './tool-options.js';
 export {
   createAjv,

@@ -1,13 +1,13 @@
-import type { Ajv, ValidateFunction } from 'ajv';
+import type { Ajv } from 'ajv';
 import type { Gate } from './gate.js';
 import { assertGate, byStage, compilePipeline, type PipelineStep } from './gates.js';
+import { type CompiledParameters, compileParameters } from './schema.js';
 import type { ToolDefinition } from './tool.js';
-import { compileSchema } from './validation.js';
 
-/** A registered tool: its definition, its compiled schema and its compiled pipeline. */
+/** A registered tool: its definition, its compiled parameters and its compiled pipeline. */
 export interface RegisteredTool {
   readonly definition: ToolDefinition;
-  readonly validate: ValidateFunction;
+  readonly parameters: CompiledParameters;
   pipeline: readonly PipelineStep[];
 }
 
@@ -43,9 +43,9 @@ export class ToolRegistry {
     if (this.tools.has(definition.name)) throw new TypeError(`Tool "${definition.name}" is already registered`);
     if (typeof definition.handler !== 'function') throw new TypeError(`Tool "${definition.name}" needs a handler`);
     for (const gate of definition.use ?? []) assertGate(gate);
-    const validate = compileSchema(this.ajv, definition.name, definition.parameters ?? { type: 'object' });
+    const parameters = compileParameters(this.ajv, definition.name, definition.parameters);
     const pipeline = compilePipeline(this.gates, definition);
-    this.tools.set(definition.name, { definition, validate, pipeline });
+    this.tools.set(definition.name, { definition, parameters, pipeline });
   }
 
   get(name: string): RegisteredTool | undefined {
@@ -58,6 +58,10 @@ export class ToolRegistry {
 
   definitions(): ToolDefinition[] {
     return [...this.tools.values()].map((t) => t.definition);
+  }
+
+  all(): RegisteredTool[] {
+    return [...this.tools.values()];
   }
 
   /** The pipeline of `tool`, or the runner's gates for a tool that is not registered. */

@@ -10,7 +10,7 @@ import type { Gate } from './gate.js';
 import { Recorder } from './recording.js';
 import { ToolRegistry } from './registry.js';
 import type { GateResult } from './result.js';
-import type { ToolDefinition } from './tool.js';
+import type { ToolDefinition, ToolSchema } from './tool.js';
 import { createAjv } from './validation.js';
 
 /** Options for {@link GatedToolRunner}. */
@@ -104,9 +104,22 @@ export class GatedToolRunner {
     return this;
   }
 
-  /** The registered tools, in registration order (adapters turn these into tool schemas). */
+  /** The registered tools, in registration order. */
   tools(): ToolDefinition[] {
     return this.registry.definitions();
+  }
+
+  /**
+   * What the model is told about each registered tool, in registration order: name, description, `strict`, and the
+   * parameters as JSON Schema (generated once from a Standard Schema). Adapters build their tool lists from this.
+   */
+  schemas(): ToolSchema[] {
+    return this.registry.all().map(({ definition, parameters }) => {
+      const schema: ToolSchema = { name: definition.name, parameters: parameters.jsonSchema };
+      if (definition.description !== undefined) schema.description = definition.description;
+      if (definition.strict !== undefined) schema.strict = definition.strict;
+      return schema;
+    });
   }
 
   /** Subscribes to decision, result and approval events. @returns a function that unsubscribes */
