@@ -8,6 +8,7 @@ import {
   BighubError,
   BighubNetworkError,
   BighubRateLimitError,
+  BighubRedirectError,
   BighubTimeoutError,
   BighubValidationError,
 } from './errors.js';
@@ -66,9 +67,9 @@ interface Call {
  * A typed client for BIGHUB's HTTP API on Node's global `fetch`. Each attempt is bounded by `timeoutMs`;
  * failed attempts with a retryable status (408, 409, 425, 429, 5xx), a timeout or a network error are retried with
  * exponential backoff and jitter, honouring `Retry-After`. Every POST carries one `Idempotency-Key` for the
- * whole logical call, retries included, so BIGHUB records an action at most once.
+ * whole logical call, retries included, so BIGHUB records an action at most once. Redirects are never followed.
  *
- * Methods throw {@link BighubError} subclasses: `BighubAuthError` (401/403), `BighubRateLimitError` (429),
+ * Methods throw {@link BighubError} subclasses: `BighubRedirectError` (3xx), `BighubAuthError` (401/403), `BighubRateLimitError` (429),
  * `BighubValidationError` (422), `BighubApiError` (other statuses), `BighubTimeoutError`, `BighubNetworkError`.
  */
 export class BighubClient {
@@ -190,6 +191,8 @@ export class BighubClient {
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal,
+        // Never follow: the target would get the API key and could answer in BIGHUB's name.
+        redirect: 'manual',
       });
       text = await response.text();
     } catch (err) {
@@ -269,6 +272,14 @@ function toApiError(call: Call, response: Response, body: unknown, now: number):
   const detail = stringOr(fields.message) ?? stringOr(nested.message) ?? stringOr(fields.detail) ?? stringOr(body);
   const message = `BIGHUB answered ${response.status} to ${call.method} ${call.path}${detail ? `: ${detail}` : ''}`;
   const status = response.status;
+  // `opaqueredirect` (status 0) is what a spec-following fetch gives for a manual redirect.
+  if ((status >= 300 && status < 400) || response.type === 'opaqueredirect') {
+    const location = response.headers.get('location') ?? undefined;
+    return new BighubRedirectError(
+      `BIGHUB answered ${call.method} ${call.path} with a redirect${location ? ` to ${location}` : ''}; redirects are never followed, so the request failed (point baseUrl at the API itself)`,
+      { ...init, location },
+    );
+  }
   if (status === 401 || status === 403) return new BighubAuthError(message, init);
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);

@@ -44,6 +44,21 @@ export class BighubApiError extends BighubError {
   }
 }
 
+/**
+ * A 3xx answer. The client never follows redirects: the target would receive the API key, and its answer could be
+ * taken for BIGHUB's decision. Not retried; point `baseUrl` at the API itself.
+ */
+export class BighubRedirectError extends BighubApiError {
+  override name = 'BighubRedirectError';
+  /** The `Location` header, when sent. */
+  readonly location: string | undefined;
+
+  constructor(message: string, init: BighubApiErrorInit & { location?: string }) {
+    super(message, init);
+    this.location = init.location;
+  }
+}
+
 /** 401 or 403: the API key or bearer token is missing, wrong or lacks the scope. */
 export class BighubAuthError extends BighubApiError {
   override name = 'BighubAuthError';
