@@ -36,7 +36,7 @@ export interface MappedDecision {
   reason: string;
   /** For the model: BIGHUB's reason and what to do next. */
   message: string;
-  /** The generation that decided. */
+  /** The newest generation present in the answer (the strictest verdict may come from an older one). */
   generation: DecisionGeneration;
   /** For `constrained`: the constrained options from `responsible_action_space.constrained`. */
   constraints?: unknown[];
@@ -47,73 +47,60 @@ export interface MappedDecision {
 const BETTER_FLAGS = ['can_run', 'needs_review', 'needs_more_context', 'should_not_run'] as const;
 const MODES = new Set(['autonomous', 'constrained', 'review', 'blocked', 'needs_context']);
 const RECOMMENDATIONS = new Set(['proceed', 'proceed_with_caution', 'review_recommended', 'do_not_proceed']);
+const ENFORCEMENT_MODES = new Set(['advisory', 'review', 'enforced']);
+const RESULTS = new Set(['allowed', 'blocked', 'requires_approval']);
+const ALLOWING_VERDICTS = new Set(['allowed', 'proceed']);
+const RANK: Record<GateOutcome, number> = { allow: 0, require_approval: 1, block: 2 };
+
+/** One generation's verdict; `binding` marks a block by BIGHUB's enforcer (`enforced_verdict`). */
+type Verdict = MappedDecision & { binding?: boolean };
 
 /**
  * Maps any generation of BIGHUB decision response to allow, block or require_approval. Pure.
  *
- * The newest generation present decides: Better Decision (`mode` or any of `can_run`, `needs_review`,
- * `needs_more_context`, `should_not_run`, seed bighub-openai-0.1.0b5), else `recommendation` with
- * `enforcement_mode` (bighub-openai's table), else legacy `allowed` / `result == "requires_approval"`.
- * It is fail-safe: an unknown shape, a value of the wrong type, or signals that disagree never allow.
- * Within Better Decision the strictest signal wins (block > needs context > review > allow), a response that
- * also carries `enforcement_mode: "enforced"` cannot be allowed against its `enforced_verdict`, and an allow whose
- * answer also says `allowed: false` or `result: "blocked"` (or, beside a Better Decision,
- * `recommendation: "do_not_proceed"`) is contradictory, so blocked.
+ * Each generation present in the answer gives its own verdict: Better Decision (`mode`, `can_run`,
+ * `needs_review`, `needs_more_context`, `should_not_run`, seed bighub-openai-0.1.0b5), `recommendation` with
+ * `enforcement_mode`, `enforced_verdict` and `human_review` (bighub-openai's table), and legacy `allowed`,
+ * `result`, `requires_approval`. The strictest verdict wins (block > require_approval > allow), so any field of any
+ * generation that refuses or asks for approval wins over every field that allows; on a tie the newest generation's
+ * verdict is kept. A block that only an older generation gives against a newer allow or review is
+ * `bighub_contradictory` (an `enforced_verdict` block stays `bighub_blocked`: it is BIGHUB's enforcer speaking).
+ * Fail-safe: an unknown shape, an unknown value or a value of the wrong type never allows; `null` counts as absent.
  */
 export function mapDecision(response: unknown): MappedDecision {
   if (typeof response !== 'object' || response === null || Array.isArray(response)) {
     return unrecognized('unknown', 'BIGHUB sent no decision object.');
   }
   const d = response as BighubDecision;
-  let mapped: MappedDecision;
-  if (d.mode !== undefined || BETTER_FLAGS.some((f) => d[f] !== undefined)) mapped = mapBetterDecision(d);
-  else if (d.recommendation !== undefined) mapped = mapRecommendation(d);
-  else if (d.allowed !== undefined || d.result !== undefined) mapped = mapLegacy(d);
-  else return unrecognized('unknown', 'BIGHUB sent a decision in a shape tollgate does not know.');
-  if (mapped.outcome === 'allow' && mapped.generation !== 'recommendation' && d.enforcement_mode === 'enforced') {
-    const enforced = mapEnforced(d, 'recommendation');
-    if (enforced.outcome !== 'allow') return enforced;
-  }
-  // /actions/evaluate answers carry the older generations' fields too: an allow they refuse is a contradiction.
-  if (mapped.outcome === 'allow' && refusedElsewhere(d, mapped.generation)) {
-    return {
-      outcome: 'block',
-      reason: BighubReason.contradictory,
-      message: withReason('BIGHUB sent signals that disagree, so the action was not run to be safe', d),
-      generation: mapped.generation,
-    };
-  }
-  return mapped;
+  const verdicts = [mapBetterDecision(d), mapRecommendation(d), mapLegacy(d)].filter(
+    (v): v is Verdict => v !== undefined,
+  );
+  const newest = verdicts[0];
+  if (!newest) return unrecognized('unknown', 'BIGHUB sent a decision in a shape tollgate does not know.');
+  let chosen = newest;
+  for (const v of verdicts) if (RANK[v.outcome] > RANK[chosen.outcome]) chosen = v;
+  const { binding: _binding, ...mapped } = chosen;
+  mapped.generation = newest.generation;
+  if (chosen === newest || chosen.outcome !== 'block' || chosen.binding) return mapped;
+  return contradictory(newest.generation, d);
 }
 
-/**
- * A refusal in an older generation's fields: legacy `allowed: false` or `result: blocked`, or, beside a Better
- * Decision, `recommendation: do_not_proceed` (under `enforced` the verdict outranks the recommendation, as in
- * bighub-openai).
- */
-function refusedElsewhere(d: BighubDecision, generation: DecisionGeneration): boolean {
-  if (generation === 'better_decision' && d.recommendation === 'do_not_proceed') return true;
-  return d.allowed === false || d.result === 'blocked';
-}
+const present = (value: unknown): boolean => value !== undefined && value !== null;
 
-function mapBetterDecision(d: BighubDecision): MappedDecision {
+function mapBetterDecision(d: BighubDecision): Verdict | undefined {
+  if (!present(d.mode) && !BETTER_FLAGS.some((f) => present(d[f]))) return undefined;
   const g: DecisionGeneration = 'better_decision';
-  if (d.mode !== undefined && (typeof d.mode !== 'string' || !MODES.has(d.mode))) {
+  if (present(d.mode) && (typeof d.mode !== 'string' || !MODES.has(d.mode))) {
     return unrecognized(g, `BIGHUB answered with an unknown mode "${String(d.mode)}".`);
   }
-  const wrong = BETTER_FLAGS.find((f) => d[f] !== undefined && typeof d[f] !== 'boolean');
+  const wrong = BETTER_FLAGS.find((f) => present(d[f]) && typeof d[f] !== 'boolean');
   if (wrong) return unrecognized(g, `BIGHUB's ${wrong} is not a boolean.`);
   if (d.should_not_run === true || d.mode === 'blocked') return block(g, d);
   if (d.needs_more_context === true || d.mode === 'needs_context') return needsContext(d);
   if (d.needs_review === true || d.mode === 'review') return review(g, d);
-  const runnable = d.mode === 'autonomous' || d.mode === 'constrained' || (d.mode === undefined && d.can_run === true);
+  const runnable = d.mode === 'autonomous' || d.mode === 'constrained' || (!present(d.mode) && d.can_run === true);
   if (!runnable || d.can_run === false) {
-    return {
-      outcome: 'block',
-      reason: BighubReason.contradictory,
-      message: withReason('BIGHUB sent signals that disagree, so the action was not run to be safe', d),
-      generation: g,
-    };
+    return contradictory(g, d);
   }
   if (d.mode === 'constrained') {
     const constraints = d.responsible_action_space?.constrained ?? [];
@@ -128,39 +115,56 @@ function mapBetterDecision(d: BighubDecision): MappedDecision {
   return allow(g, d);
 }
 
-function mapRecommendation(d: BighubDecision): MappedDecision {
+/**
+ * bighub-openai's table, made strict: `do_not_proceed`, a refusing `enforced_verdict` (in any mode) and a
+ * required `human_review` always count; under `enforced` the verdict decides what is left. Undefined when the answer
+ * has none of this generation's fields, or only ones that decide nothing (`human_review: false`).
+ */
+function mapRecommendation(d: BighubDecision): Verdict | undefined {
   const g: DecisionGeneration = 'recommendation';
   const rec = d.recommendation;
-  const mode = d.enforcement_mode ?? 'advisory';
-  if (mode === 'enforced') return mapEnforced(d, g);
-  if (rec === 'do_not_proceed') return block(g, d);
-  if (typeof rec !== 'string' || !RECOMMENDATIONS.has(rec)) return review(g, d);
-  if (mode === 'review') return rec === 'proceed' ? allow(g, d) : review(g, d);
-  if (mode !== 'advisory') return review(g, d);
-  if (rec === 'review_recommended' && (d.requires_approval === true || humanReviewRequired(d.human_review))) {
-    return review(g, d);
-  }
-  return allow(g, d);
-}
-
-function mapEnforced(d: BighubDecision, g: DecisionGeneration): MappedDecision {
   const verdict = d.enforced_verdict;
-  if (verdict === 'allowed' || verdict === 'proceed') return allow(g, d);
-  if (verdict === 'requires_approval') return review(g, d);
-  return block(g, d);
+  if (![rec, d.enforcement_mode, verdict, d.human_review].some(present)) return undefined;
+  const mode = present(d.enforcement_mode) ? d.enforcement_mode : 'advisory';
+  const verdictAllows = typeof verdict === 'string' && ALLOWING_VERDICTS.has(verdict);
+  if (rec === 'do_not_proceed') {
+    return mode === 'enforced' && verdictAllows ? contradictory(g, d) : block(g, d);
+  }
+  if (present(verdict) && !verdictAllows && verdict !== 'requires_approval') return { ...block(g, d), binding: true };
+  if (mode === 'enforced' && !present(verdict)) return { ...block(g, d), binding: true };
+  if (verdict === 'requires_approval' || humanReviewRequired(d.human_review)) return review(g, d);
+  if (typeof mode !== 'string' || !ENFORCEMENT_MODES.has(mode)) return review(g, d);
+  if (present(rec) && (typeof rec !== 'string' || !RECOMMENDATIONS.has(rec))) return review(g, d);
+  if (mode === 'review' && present(rec) && rec !== 'proceed') return review(g, d);
+  if (mode === 'enforced' || present(rec)) return allow(g, d);
+  return undefined;
 }
 
-function mapLegacy(d: BighubDecision): MappedDecision {
+/**
+ * Legacy: `result == "requires_approval"` or `requires_approval: true` asks for approval, `result: "blocked"` or
+ * `allowed: false` (without an approval ask) blocks, `allowed: true` allows. Undefined when none of the fields is
+ * present, or only ones that decide nothing (`result: "allowed"` or `requires_approval: false` alone).
+ */
+function mapLegacy(d: BighubDecision): Verdict | undefined {
   const g: DecisionGeneration = 'legacy';
+  if (![d.allowed, d.result, d.requires_approval].some(present)) return undefined;
+  if (present(d.result) && (typeof d.result !== 'string' || !RESULTS.has(d.result))) {
+    return unrecognized(g, `BIGHUB answered with an unknown result "${String(d.result)}".`);
+  }
+  const wrong = (['allowed', 'requires_approval'] as const).find((f) => present(d[f]) && typeof d[f] !== 'boolean');
+  if (wrong) return unrecognized(g, `BIGHUB's ${wrong} is not a boolean.`);
+  if (d.result === 'blocked') return d.allowed === true ? contradictory(g, d) : block(g, d);
   if (d.result === 'requires_approval' || d.requires_approval === true) return review(g, d);
-  if (d.allowed === true) return allow(g, d);
   if (d.allowed === false) return block(g, d);
-  return unrecognized(g, `BIGHUB answered with result "${String(d.result)}" and no allowed flag.`);
+  if (d.allowed === true) return allow(g, d);
+  return undefined;
 }
 
+/** `true`, `{ required: true }`, or a value of no known form (fail-safe); `false` or `{ required: false }` is not. */
 function humanReviewRequired(value: unknown): boolean {
-  if (value === true) return true;
-  return typeof value === 'object' && value !== null && (value as { required?: unknown }).required === true;
+  if (!present(value) || value === false) return false;
+  if (typeof value === 'object') return (value as { required?: unknown }).required === true;
+  return true;
 }
 
 function allow(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
@@ -202,6 +206,15 @@ function needsContext(d: BighubDecision): MappedDecision {
     message: withReason('BIGHUB needs more context before this action can run', d, ask),
     generation: 'better_decision',
     missingContext: missing,
+  };
+}
+
+function contradictory(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
+  return {
+    outcome: 'block',
+    reason: BighubReason.contradictory,
+    message: withReason('BIGHUB sent signals that disagree, so the action was not run to be safe', d),
+    generation,
   };
 }
 
