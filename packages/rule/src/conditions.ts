@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { compareDecimal } from './decimal.js';
 import { RuleIssue } from './issue.js';
 import { parseJsonPointer, resolveJsonPointer } from './json-pointer.js';
@@ -78,12 +79,7 @@ function compileOperator(c: ComparisonJson, at: string): (actual: unknown) => bo
       };
     }
     case 'matches': {
-      let regex: RegExp;
-      try {
-        regex = new RegExp(expected as string, c.flags ?? '');
-      } catch (err) {
-        throw new RuleIssue(`${at}/value`, `invalid regular expression: ${(err as Error).message}`);
-      }
+      const regex = compileRegex(expected as string, c.flags ?? '', at);
       return (actual) => typeof actual === 'string' && regex.test(actual);
     }
     case 'contains':
@@ -99,6 +95,41 @@ function compileOperator(c: ComparisonJson, at: string): (actual: unknown) => bo
       const wanted = expected ?? true;
       return (actual) => (actual !== undefined) === wanted;
     }
+  }
+}
+
+const RE2_FLAGS: Record<string, number> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL,
+  u: 0, // RE2 always matches code points
+};
+
+/**
+ * A `matches` regex on RE2 (re2js), which runs in time linear in the string's length, so a model-supplied argument
+ * cannot stall the process with catastrophic backtracking. JavaScript spellings RE2 lacks (`(?<name>…)`, `[^]`,
+ * `\/`) are translated first; lookaround and backreferences, which need backtracking, are refused here, at load.
+ */
+function compileRegex(source: string, flags: string, at: string): RE2JS {
+  let mask = 0;
+  for (const [i, flag] of [...flags].entries()) {
+    const bit = RE2_FLAGS[flag];
+    if (bit === undefined || flags.indexOf(flag) !== i) {
+      throw new RuleIssue(
+        `${at}/flags`,
+        `invalid regular expression flags "${flags}": each of i, m, s, u at most once`,
+      );
+    }
+    mask |= bit;
+  }
+  try {
+    return RE2JS.compile(RE2JS.translateRegExp(source), mask);
+  } catch (err) {
+    const why = (err as Error).message.replace(/^error parsing regexp: /, '');
+    throw new RuleIssue(
+      `${at}/value`,
+      `invalid regular expression for RE2 (linear-time matching; no lookaround or backreferences): ${why}`,
+    );
   }
 }
 

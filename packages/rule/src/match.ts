@@ -1,5 +1,5 @@
 import type { GateContext } from '@tollgate/core';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import { RuleIssue } from './issue.js';
 import type { MatchJson, NameSetMatchJson } from './schema.js';
 
@@ -38,14 +38,14 @@ export function compileMatch(match: MatchJson | undefined, at: string): Compiled
 
 function compileGlobs(globs: string | readonly string[], at: string): (name: string | undefined) => boolean {
   const list = typeof globs === 'string' ? [globs] : globs;
-  const regexes = list.map((glob, i) => {
+  const compiled = list.map((glob, i) => {
     try {
-      return globToRegExp(glob);
+      return compileGlob(glob);
     } catch (err) {
       throw new RuleIssue(typeof globs === 'string' ? at : `${at}/${i}`, (err as Error).message);
     }
   });
-  return (name) => typeof name === 'string' && regexes.some((r) => r.test(name));
+  return (name) => typeof name === 'string' && compiled.some((g) => g.test(name));
 }
 
 function compileNameSet(set: NameSetMatchJson): (held: readonly string[]) => boolean {

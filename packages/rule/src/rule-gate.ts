@@ -7,7 +7,7 @@ import {
   ToolOptionsError,
 } from '@tollgate/core';
 import { RuleLoadError, type RuleLoadIssue } from './errors.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob, type Glob } from './glob.js';
 import { RuleIssue } from './issue.js';
 import { escapeJsonPointerToken } from './json-pointer.js';
 import { loadRulesFile } from './load.js';
@@ -54,7 +54,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
   private readonly rules: readonly Rule[];
   private readonly ruleIds: ReadonlySet<string>;
   private readonly defaultEffect: RuleEffect;
-  private readonly scopeGlobs: readonly { glob: RegExp; scopes: readonly string[] }[];
+  private readonly scopeGlobs: readonly { glob: Glob; scopes: readonly string[] }[];
 
   /**
    * @throws RuleLoadError for a malformed rule (path `/rules/<i>/…`), a duplicate rule id, an unknown
@@ -80,7 +80,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
       const at = `/requiredScopes/${escapeJsonPointerToken(glob)}`;
       const compiled = collectIssues(issues, () => {
         assertScopes(scopes, at);
-        return globToRegExpAt(glob, at);
+        return compileGlobAt(glob, at);
       });
       return compiled ? [{ glob: compiled, scopes }] : [];
     });
@@ -205,9 +205,9 @@ function assertScopes(scopes: unknown, at: string): asserts scopes is readonly s
   }
 }
 
-function globToRegExpAt(glob: string, at: string): RegExp {
+function compileGlobAt(glob: string, at: string): Glob {
   try {
-    return globToRegExp(glob);
+    return compileGlob(glob);
   } catch (err) {
     throw new RuleIssue(at, (err as Error).message);
   }

@@ -75,8 +75,8 @@ describe('loadRules rejects bad rules at load time, with the path', () => {
       'duplicate regex flag',
       { when: { path: '/a', op: 'matches', value: 'x', flags: 'ii' } },
       [],
-      '/rules/0/when/value',
-      /invalid regular expression/,
+      '/rules/0/when/flags',
+      /invalid regular expression flags/,
     ],
     [
       'flags on another operator',
