@@ -73,11 +73,11 @@ describe('BighubClient: base URL', () => {
 
 describe('BighubClient: requests', () => {
   it('sends X-API-Key, or a bearer token', async () => {
-    await client().c.killSwitchStatus();
+    await client().c.killSwitch.status();
     const bearer = new BighubClient({ baseUrl: emulator.url, bearerToken: 'bhk_test' });
-    await expect(bearer.killSwitchStatus()).resolves.toEqual({ active: false });
+    await expect(bearer.killSwitch.status()).resolves.toEqual({ active: false });
     const wrong = new BighubClient({ baseUrl: emulator.url, apiKey: 'nope', retry: { retries: 0 } });
-    const err = await wrong.killSwitchStatus().catch((e) => e);
+    const err = await wrong.killSwitch.status().catch((e) => e);
     expect(err).toBeInstanceOf(BighubAuthError);
     expect(err).toMatchObject({ status: 401, code: 'unauthorized' });
   });
@@ -85,10 +85,10 @@ describe('BighubClient: requests', () => {
   it('submits an action and reads BIGHUB’s answer', async () => {
     emulator.setRules({ maxValue: 100 });
     const { c } = client();
-    const ok = await c.submit({ action: 'refund', value: 50, actor: 'a1', domain: 'payments' });
+    const ok = await c.actions.submit({ action: 'refund', value: 50, actor: 'a1', domain: 'payments' });
     expect(ok).toMatchObject({ allowed: true, result: 'allowed' });
     expect(ok.request_id).toMatch(/^req_/);
-    const no = await c.submitV2({ action: 'refund', value: 500 });
+    const no = await c.actions.submitV2({ action: 'refund', value: 500 });
     expect(no).toMatchObject({ allowed: false, blocked_by: 'max_value' });
     expect(emulator.requestsTo('submit_v2')[0]!.body).toEqual({ action: 'refund', value: 500 });
   });
@@ -97,23 +97,23 @@ describe('BighubClient: requests', () => {
     emulator.setRules({ requireApprovalAbove: 10, generation: 'recommendation' });
     const { c } = client();
     const before = emulator.state.approvals.size;
-    const d = await c.evaluate({ action: 'deploy', actor: 'a1', value: 20, dry_run: true });
+    const d = await c.actions.evaluate({ action: 'deploy', actor: 'a1', value: 20, dry_run: true });
     expect(d).toMatchObject({ recommendation: 'review_recommended', requires_approval: true });
     expect(emulator.state.approvals.size).toBe(before);
-    await c.dryRun({ action: 'deploy', value: 20 });
+    await c.actions.dryRun({ action: 'deploy', value: 20 });
     expect(emulator.state.approvals.size).toBe(before);
   });
 
   it('lists and resolves approvals', async () => {
     emulator.setRules({ requireApprovalAbove: 10 });
     const { c } = client();
-    const d = await c.submit({ action: 'grant', value: 11 });
-    const pending = await c.listApprovals({ limit: 100 });
+    const d = await c.actions.submit({ action: 'grant', value: 11 });
+    const pending = await c.approvals.list({ limit: 100 });
     expect(pending.map((a) => a.request_id)).toContain(d.request_id);
     expect(emulator.requestsTo('approvals').at(-1)!.query).toEqual({ status: 'pending', limit: '100' });
-    await c.resolveApproval(d.request_id!, { resolution: 'denied', comment: 'no' });
+    await c.approvals.resolve(d.request_id!, { resolution: 'denied', comment: 'no' });
     expect(emulator.state.approvals.get(d.request_id!)).toMatchObject({ status: 'denied', comment: 'no' });
-    const again = await c.resolveApproval(d.request_id!, { resolution: 'approved' }).catch((e) => e);
+    const again = await c.approvals.resolve(d.request_id!, { resolution: 'approved' }).catch((e) => e);
     expect(again).toBeInstanceOf(BighubApiError);
     expect(again.status).toBe(409);
   });
@@ -131,22 +131,22 @@ describe('BighubClient: requests', () => {
       timestamp: new Date().toISOString(),
     };
     const body = { source: 'test', source_version: 'test@1', actor: 'a1', events: [event, event] };
-    await expect(c.ingestMemory(body)).resolves.toEqual({ ingested: 1, duplicates: 1 });
-    const ctx = await c.memoryContext({ tool: 'refund_ctx', window_hours: 1 });
+    await expect(c.actions.ingestMemory(body)).resolves.toEqual({ ingested: 1, duplicates: 1 });
+    const ctx = await c.actions.memoryContext({ tool: 'refund_ctx', windowHours: 1 });
     expect(ctx).toMatchObject({ total_events: 1, blocked_rate: 1, avg_risk_score: 0.9 });
     expect(ctx.top_block_reasons).toEqual([{ reason: 'max_value', count: 1 }]);
-    await c.reportOutcome({ status: 'SUCCESS', request_id: 'req_x' });
+    await c.outcomes.report({ status: 'SUCCESS', request_id: 'req_x' });
     expect(emulator.state.outcomes.at(-1)).toEqual({ status: 'SUCCESS', request_id: 'req_x' });
   });
 
   it('reads the kill switch', async () => {
     emulator.setRules({ killSwitch: { reason: 'incident' } });
-    await expect(client().c.killSwitchStatus()).resolves.toMatchObject({ active: true, reason: 'incident' });
+    await expect(client().c.killSwitch.status()).resolves.toMatchObject({ active: true, reason: 'incident' });
   });
 
   it('turns a 422 into a BighubValidationError with the details', async () => {
     const { c } = client();
-    const err = await c.evaluate({ action: 'x' } as never).catch((e) => e);
+    const err = await c.actions.evaluate({ action: 'x' } as never).catch((e) => e);
     expect(err).toBeInstanceOf(BighubValidationError);
     expect(err.details).toEqual([{ loc: ['body', 'actor'], msg: 'field required', type: 'value_error' }]);
   });
@@ -156,7 +156,7 @@ describe('BighubClient: retries', () => {
   it('retries a 503 with backoff and reuses one Idempotency-Key', async () => {
     emulator.setRules({ faults: { submit: { status: 503, times: 2 } } });
     const { c, delays } = client({ retry: { retries: 2, baseDelayMs: 250, maxDelayMs: 2500, jitterMs: 100 } });
-    const d = await c.submit({ action: 'refund', value: 1 });
+    const d = await c.actions.submit({ action: 'refund', value: 1 });
     expect(d.allowed).toBe(true);
     const seen = emulator.requestsTo('submit');
     expect(seen.map((r) => r.status)).toEqual([503, 503, 200]);
@@ -168,8 +168,8 @@ describe('BighubClient: retries', () => {
 
   it('uses a fresh key per logical call', async () => {
     const { c } = client();
-    await c.submit({ action: 'a' });
-    await c.submit({ action: 'a' });
+    await c.actions.submit({ action: 'a' });
+    await c.actions.submit({ action: 'a' });
     const [first, second] = emulator.requestsTo('submit');
     expect(first!.idempotencyKey).not.toBe(second!.idempotencyKey);
   });
@@ -177,7 +177,7 @@ describe('BighubClient: retries', () => {
   it('caps the backoff at maxDelayMs', async () => {
     emulator.setRules({ faults: { evaluate: { status: 500 } } });
     const { c, delays } = client({ retry: { retries: 4, baseDelayMs: 1000, maxDelayMs: 2500, jitterMs: 0 } });
-    const err = await c.evaluate({ action: 'a', actor: 'b' }).catch((e) => e);
+    const err = await c.actions.evaluate({ action: 'a', actor: 'b' }).catch((e) => e);
     expect(err).toBeInstanceOf(BighubApiError);
     expect(err.status).toBe(500);
     expect(delays).toEqual([1000, 2000, 2500, 2500]);
@@ -186,7 +186,7 @@ describe('BighubClient: retries', () => {
   it('honours Retry-After in seconds on a 429', async () => {
     emulator.setRules({ faults: { submit: { status: 429, times: 1, headers: { 'retry-after': '3' } } } });
     const { c, delays } = client();
-    await expect(c.submit({ action: 'a' })).resolves.toMatchObject({ allowed: true });
+    await expect(c.actions.submit({ action: 'a' })).resolves.toMatchObject({ allowed: true });
     expect(delays).toEqual([3000]);
   });
 
@@ -196,14 +196,14 @@ describe('BighubClient: retries', () => {
       faults: { submit: { status: 429, times: 1, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:07 GMT' } } },
     });
     const { c, delays } = client({ now: () => now });
-    await c.submit({ action: 'a' });
+    await c.actions.submit({ action: 'a' });
     expect(delays).toEqual([7000]);
   });
 
   it('throws BighubRateLimitError with retryAfterMs when retries run out or the wait is too long', async () => {
     emulator.setRules({ faults: { submit: { status: 429, headers: { 'retry-after': '120' } } } });
     const { c, delays } = client();
-    const err = await c.submit({ action: 'a' }).catch((e) => e);
+    const err = await c.actions.submit({ action: 'a' }).catch((e) => e);
     expect(err).toBeInstanceOf(BighubRateLimitError);
     expect(err.retryAfterMs).toBe(120_000);
     expect(delays).toEqual([]);
@@ -212,14 +212,14 @@ describe('BighubClient: retries', () => {
   it('does not retry a 4xx that cannot succeed', async () => {
     emulator.setRules({ faults: { submit: { status: 400 } } });
     const { c } = client();
-    await expect(c.submit({ action: 'a' })).rejects.toBeInstanceOf(BighubApiError);
+    await expect(c.actions.submit({ action: 'a' })).rejects.toBeInstanceOf(BighubApiError);
     expect(emulator.requestsTo('submit')).toHaveLength(1);
   });
 
   it('retries a dropped connection, then throws BighubNetworkError', async () => {
     emulator.setRules({ faults: { kill_switch: { drop: true } } });
     const { c, delays } = client({ retry: { retries: 1 } });
-    await expect(c.killSwitchStatus()).rejects.toBeInstanceOf(BighubNetworkError);
+    await expect(c.killSwitch.status()).rejects.toBeInstanceOf(BighubNetworkError);
     expect(emulator.requestsTo('kill_switch')).toHaveLength(2);
     expect(delays).toHaveLength(1);
   });
@@ -227,7 +227,7 @@ describe('BighubClient: retries', () => {
   it('throws BighubTimeoutError when BIGHUB is too slow', async () => {
     emulator.setRules({ latencyMs: { submit: 2000 } });
     const { c } = client({ timeoutMs: 50, retry: { retries: 0 } });
-    const err = await c.submit({ action: 'a' }).catch((e) => e);
+    const err = await c.actions.submit({ action: 'a' }).catch((e) => e);
     expect(err).toBeInstanceOf(BighubTimeoutError);
     expect(err.timeoutMs).toBe(50);
   });
@@ -236,7 +236,7 @@ describe('BighubClient: retries', () => {
     emulator.setRules({ latencyMs: { submit: 2000 } });
     const { c, delays } = client();
     const controller = new AbortController();
-    const pending = c.submit({ action: 'a' }, { signal: controller.signal });
+    const pending = c.actions.submit({ action: 'a' }, { signal: controller.signal });
     controller.abort();
     const err = await pending.catch((e) => e);
     expect(err.name).toBe('BighubError');
@@ -246,7 +246,7 @@ describe('BighubClient: retries', () => {
 
   it('throws BighubNetworkError when nothing listens', async () => {
     const c = new BighubClient({ baseUrl: await deadUrl(), retry: { retries: 0 } });
-    await expect(c.killSwitchStatus()).rejects.toBeInstanceOf(BighubNetworkError);
+    await expect(c.killSwitch.status()).rejects.toBeInstanceOf(BighubNetworkError);
   });
 });
 
@@ -270,13 +270,13 @@ describe('BighubClient: odd answers', () => {
       status: 400,
       body: JSON.stringify({ error: { code: 'bad_domain', message: 'unknown domain' }, request_id: 'req_1' }),
     };
-    await expect(c.submit({ action: 'a' })).rejects.toMatchObject({
+    await expect(c.actions.submit({ action: 'a' })).rejects.toMatchObject({
       status: 400,
       code: 'bad_domain',
       requestId: 'req_1',
     });
     answer = { status: 403, body: 'forbidden', headers: { 'x-request-id': 'req_2' } };
-    const err = await c.submit({ action: 'a' }).catch((e) => e);
+    const err = await c.actions.submit({ action: 'a' }).catch((e) => e);
     expect(err).toBeInstanceOf(BighubAuthError);
     expect(err).toMatchObject({ requestId: 'req_2', body: 'forbidden' });
   });
@@ -284,7 +284,7 @@ describe('BighubClient: odd answers', () => {
   it('accepts approvals wrapped in an object', async () => {
     const c = new BighubClient({ baseUrl: url });
     answer = { status: 200, body: JSON.stringify({ approvals: [{ request_id: 'r1', status: 'pending' }] }) };
-    await expect(c.listApprovals()).resolves.toEqual([{ request_id: 'r1', status: 'pending' }]);
+    await expect(c.approvals.list()).resolves.toEqual([{ request_id: 'r1', status: 'pending' }]);
   });
 });
 

@@ -58,7 +58,7 @@ describe('BighubClient: redirects', () => {
   it.each([301, 302, 303, 307, 308])('treats a %i to another host as an error and never follows it', async (status) => {
     redirect = { status, location: `http://127.0.0.1:${target.port}/actions/submit` };
     const err = await client()
-      .submit({ action: 'refund', value: 1 })
+      .actions.submit({ action: 'refund', value: 1 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BighubRedirectError);
     expect(err).toMatchObject({ status, location: redirect.location });
@@ -70,9 +70,9 @@ describe('BighubClient: redirects', () => {
     const location = `http://[::ffff:127.0.0.2]:${mapped.port}/actions/submit`;
     expect(() => new BighubClient({ baseUrl: location })).toThrow(/plain http/);
     redirect = { status: 307, location };
-    await expect(client().submit({ action: 'refund', value: 1 })).rejects.toBeInstanceOf(BighubRedirectError);
+    await expect(client().actions.submit({ action: 'refund', value: 1 })).rejects.toBeInstanceOf(BighubRedirectError);
     redirect = { status: 302, location };
-    await expect(client().submitV2({ action: 'refund', value: 1 })).rejects.toBeInstanceOf(BighubRedirectError);
+    await expect(client().actions.submitV2({ action: 'refund', value: 1 })).rejects.toBeInstanceOf(BighubRedirectError);
     expect(mapped.seen).toEqual([]);
   });
 

@@ -64,6 +64,26 @@ export class BighubAuthError extends BighubApiError {
   override name = 'BighubAuthError';
 }
 
+/**
+ * 409: the request conflicts with the resource's state. With `ifMatchVersion` (optimistic locking) it means the
+ * rule changed since that version: `currentVersion` is the rule's version now, `expectedVersion` the one sent.
+ * Re-read, re-preview and apply again. A 409 with an error code is final and not retried; a bare 409 is retried
+ * (the Python SDK's list), unless the call used `ifMatchVersion`.
+ */
+export class BighubConflictError extends BighubApiError {
+  override name = 'BighubConflictError';
+  /** The resource's version now, when BIGHUB sent it (`current_version`). */
+  readonly currentVersion: number | undefined;
+  /** The version the request expected (`expected_version`). */
+  readonly expectedVersion: number | undefined;
+
+  constructor(message: string, init: BighubApiErrorInit & { currentVersion?: number; expectedVersion?: number }) {
+    super(message, init);
+    this.currentVersion = init.currentVersion;
+    this.expectedVersion = init.expectedVersion;
+  }
+}
+
 /** 429 after the retries ran out. */
 export class BighubRateLimitError extends BighubApiError {
   override name = 'BighubRateLimitError';
@@ -86,6 +106,11 @@ export class BighubValidationError extends BighubApiError {
     super(message, init);
     this.details = init.details;
   }
+}
+
+/** A webhook delivery whose signature, timestamp or headers do not check out; the message says which. */
+export class BighubSignatureError extends BighubError {
+  override name = 'BighubSignatureError';
 }
 
 /** No complete answer within the timeout (ms). */

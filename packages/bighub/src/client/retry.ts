@@ -1,4 +1,4 @@
-import { BighubApiError, BighubNetworkError, BighubTimeoutError } from './errors.js';
+import { BighubApiError, BighubConflictError, BighubNetworkError, BighubTimeoutError } from './errors.js';
 
 /** How the client backs off between attempts. */
 export interface RetryOptions {
@@ -19,8 +19,12 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 }
 
-/** Whether an error thrown by one attempt is worth another: a retryable status, a timeout or a network failure. */
+/**
+ * Whether an error thrown by one attempt is worth another: a retryable status, a timeout or a network failure.
+ * A 409 that names its conflict (`code`, e.g. `version_conflict`, `already_resolved`) is final.
+ */
 export function isRetryableError(err: unknown): boolean {
+  if (err instanceof BighubConflictError) return err.code === undefined;
   if (err instanceof BighubApiError) return isRetryableStatus(err.status);
   return err instanceof BighubTimeoutError || err instanceof BighubNetworkError;
 }

@@ -4,7 +4,26 @@
  * fields over time, so every response type keeps an index signature.
  */
 
-/** Body of `POST /actions/submit`, `/actions/submit/v2` and `/actions/submit/dry-run`. */
+/** BIGHUB's six execution domains (seed bighub-sdk-0.2.4, "Execution Domains"). */
+export const EXECUTION_DOMAINS = [
+  'financial_actions',
+  'operational_systems',
+  'infrastructure_devops',
+  'customer_transactions',
+  'data_modifications',
+  'custom',
+] as const;
+
+/** One of BIGHUB's six execution domains. */
+export type ExecutionDomain = (typeof EXECUTION_DOMAINS)[number];
+
+/**
+ * The domain of an action: one of the six {@link ExecutionDomain}s, or another name a server knows (the adapter seeds
+ * send `payments` and `it_actions`). Rules always live in one of the six.
+ */
+export type ActionDomain = ExecutionDomain | (string & {});
+
+/** Body of `POST /actions/submit` and `/actions/submit/dry-run`. */
 export interface SubmitActionRequest {
   /** The action's name, e.g. `refund_payment`. */
   action: string;
@@ -14,10 +33,18 @@ export interface SubmitActionRequest {
   target?: string;
   /** The agent acting. */
   actor?: string;
-  /** An execution domain, e.g. `financial_actions`, `it_actions`. */
-  domain?: string;
+  /** An execution domain, e.g. `financial_actions`. */
+  domain?: ActionDomain;
   /** Free-form context: system, risk, environment… */
   metadata?: Record<string, unknown>;
+}
+
+/** Body of `POST /actions/submit/v2` (the seed's `ActionSubmitV2Model`). */
+export interface ActionSubmitV2 extends SubmitActionRequest {
+  /** The decision context BIGHUB evaluates besides metadata (system, environment, arguments…). */
+  context?: Record<string, unknown>;
+  /** The caller's idempotency or correlation id, echoed back. */
+  client_request_id?: string;
 }
 
 /** Body of `POST /actions/evaluate`. */
@@ -31,7 +58,7 @@ export interface EvaluateActionRequest {
   /** The resource acted on. */
   target?: string;
   /** An execution domain. */
-  domain?: string;
+  domain?: ActionDomain;
   /** Free-form decision context (system, risk, environment, arguments…). */
   context?: Record<string, unknown>;
   /** True: evaluate only, record nothing as a real action. */
@@ -107,35 +134,6 @@ export interface BighubDecision {
   [key: string]: unknown;
 }
 
-/** An approval as `GET /approvals` lists it. */
-export interface BighubApproval {
-  /** The decision's `request_id`. */
-  request_id: string;
-  /** `pending`, `approved` or `denied`. */
-  status: string;
-  /** The action's name. */
-  action?: string;
-  /** Who asked. */
-  actor?: string;
-  /** The action's value. */
-  value?: number;
-  /** The action's target. */
-  target?: string;
-  /** The action's domain. */
-  domain?: string;
-  /** ISO 8601. */
-  created_at?: string;
-  [key: string]: unknown;
-}
-
-/** Body of `POST /approvals/{request_id}/resolve`. */
-export interface ResolveApprovalRequest {
-  /** The human's decision. */
-  resolution: 'approved' | 'denied';
-  /** Why, or who decided. */
-  comment?: string;
-}
-
 /** One event of a memory ingest. `event_id` is the dedupe key; `seq` the position within the source's run. */
 export interface MemoryEvent {
   /** Unique id; BIGHUB drops a repeated one. */
@@ -189,8 +187,8 @@ export interface MemoryIngestRequest {
 
 /** Query of `GET /actions/memory/context`. */
 export interface MemoryContextQuery {
-  /** How far back to look, in hours. */
-  window_hours?: number;
+  /** How far back to look, in hours (`window_hours`, default 24). */
+  windowHours?: number;
   /** Only this tool. */
   tool?: string;
   /** Only this domain. */
@@ -217,32 +215,6 @@ export interface MemoryContext {
   top_block_reasons: unknown[];
   /** Latest events, newest first. */
   recent_events: unknown[];
-  [key: string]: unknown;
-}
-
-/** Body of `POST /outcomes/report`. */
-export interface OutcomeReport {
-  /** `SUCCESS`, `FAILURE`, `BLOCKED`… */
-  status: string;
-  /** The decision this outcome belongs to. */
-  request_id?: string;
-  /** One line for humans. */
-  description?: string;
-  /** Structured detail. */
-  details?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-/** Answer of `GET /kill-switch/status`. `active: true` means every action must be blocked. */
-export interface KillSwitchStatus {
-  /** True: every action must be blocked. */
-  active: boolean;
-  /** Why it was activated. */
-  reason?: string;
-  /** What it covers, e.g. `global`. */
-  scope?: string;
-  /** The domain it covers, for a domain-scoped switch. */
-  domain?: string;
   [key: string]: unknown;
 }
 

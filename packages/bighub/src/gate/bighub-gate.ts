@@ -26,7 +26,8 @@ import {
   BighubRateLimitError,
   BighubTimeoutError,
 } from '../client/errors.js';
-import type { BighubDecision, KillSwitchStatus, SubmitActionRequest } from '../client/types.js';
+import type { KillSwitchStatus } from '../client/kill-switch.js';
+import type { BighubDecision, SubmitActionRequest } from '../client/types.js';
 import { BighubReason, mapDecision } from './mapping.js';
 import { Telemetry, type TelemetryOptions, type TelemetryStats } from './telemetry.js';
 
@@ -273,7 +274,7 @@ export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
     const comment = decision.comment
       ? `${decision.comment} (by ${decision.by})`
       : `${decision.status} by ${decision.by}`;
-    await this.client.resolveApproval(requestId, { resolution: decision.status, comment });
+    await this.client.approvals.resolve(requestId, { resolution: decision.status, comment });
   }
 
   /** Telemetry counters and the circuit's state. */
@@ -325,15 +326,15 @@ export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
   private decide(mode: DecisionMode, action: SubmitActionRequest, ctx: GateContext): Promise<BighubDecision> {
     if (mode === 'evaluate') {
       const { metadata, actor, ...rest } = action;
-      return this.client.evaluate({
+      return this.client.actions.evaluate({
         ...rest,
         actor: actor!,
         context: metadata,
         ...(ctx.dryRun ? { dry_run: true } : {}),
       });
     }
-    if (ctx.dryRun) return this.client.dryRun(action);
-    return mode === 'submit_v2' ? this.client.submitV2(action) : this.client.submit(action);
+    if (ctx.dryRun) return this.client.actions.dryRun(action);
+    return mode === 'submit_v2' ? this.client.actions.submitV2(action) : this.client.actions.submit(action);
   }
 
   private cachedKillSwitch(now: number): KillSwitchStatus | undefined {
@@ -347,8 +348,8 @@ export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
     if (this.options.killSwitch === false) return undefined;
     const cached = this.cachedKillSwitch(now);
     if (cached) return cached;
-    this.killSwitchInFlight ??= this.client
-      .killSwitchStatus()
+    this.killSwitchInFlight ??= this.client.killSwitch
+      .status()
       .then((status) => {
         if (typeof status?.active !== 'boolean') {
           throw new BighubError('BIGHUB sent a kill switch status without a boolean `active`');

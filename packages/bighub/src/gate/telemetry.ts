@@ -1,6 +1,7 @@
 import type { GateContext, GateResult } from '@tollgate/core';
 import type { BighubClient } from '../client/client.js';
-import type { MemoryEvent, OutcomeReport } from '../client/types.js';
+import type { OutcomeReport } from '../client/outcomes.js';
+import type { MemoryEvent } from '../client/types.js';
 
 /** Options for memory ingest and outcome reporting after a call. */
 export interface TelemetryOptions {
@@ -80,7 +81,7 @@ export class Telemetry {
     if (o.memory ?? true) {
       const sourceVersion = o.sourceVersion ?? '@tollgate/bighub@0.1.0';
       this.track('memory', () =>
-        this.client.ingestMemory(
+        this.client.actions.ingestMemory(
           {
             source: o.source ?? 'tollgate',
             source_version: sourceVersion,
@@ -105,7 +106,7 @@ export class Telemetry {
         details: { tool: item.result.tool, call_id: item.result.callId, reason: item.result.reason },
       };
       if (item.result.error) report.details!.error = item.result.error;
-      this.track('outcomes', () => this.client.reportOutcome(report, request));
+      this.track('outcomes', () => this.client.outcomes.report(report, request));
     }
   }
 
