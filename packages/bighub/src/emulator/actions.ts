@@ -9,6 +9,14 @@ import { type Answer, countBy, type HandlerRequest, notFound, ok, refuse, str, w
 import { changeRule } from './policy.js';
 import type { RecordedAction, StoredMemoryEvent } from './state.js';
 
+/** A verdict kind as BIGHUB's `result` names it. */
+const RESULTS = {
+  allow: 'allowed',
+  block: 'blocked',
+  approval: 'requires_approval',
+  needs_context: 'needs_context',
+} as const;
+
 /** Reads the action of a decision request; refuses a malformed one with 422. */
 export function actionOf(body: Record<string, unknown>, endpoint: EmulatorEndpoint): EmulatedAction {
   if (typeof body.action !== 'string' || body.action === '') refuse('action', 'field required');
@@ -60,7 +68,7 @@ export function decision(core: EmulatorCore, req: HandlerRequest, endpoint: Emul
     actor: action.actor,
     domain: action.domain,
     value: action.value,
-    result: verdict.kind,
+    result: RESULTS[verdict.kind],
     blocked_by: verdict.blockedBy ?? null,
     rule_id: verdict.ruleId ?? null,
     risk_score: verdict.risk,
