@@ -8,6 +8,7 @@ import {
   BighubClient,
   type BighubClientOptions,
   BighubConfigError,
+  BighubConflictError,
   BighubNetworkError,
   BighubRateLimitError,
   BighubTimeoutError,
@@ -164,6 +165,38 @@ describe('BighubClient: retries', () => {
     expect(keys.size).toBe(1);
     expect([...keys][0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(delays).toEqual([250 + 50, 500 + 50]);
+  });
+
+  it('sends an Idempotency-Key on mutating calls only', async () => {
+    const { c } = client();
+    const rule = await c.rules.create({ name: 'keys', domain: 'custom' });
+    await c.rules.update(rule.rule_id, { max_value: 1 });
+    await c.rules.get(rule.rule_id);
+    await c.rules.validate({ name: 'x', domain: 'custom' });
+    await c.rules.applyPatch(rule.rule_id, [], { preview: true });
+    await c.actions.dryRun({ action: 'a' });
+    await c.rules.delete(rule.rule_id);
+    const keyed = (endpoint: Parameters<typeof emulator.requestsTo>[0]) =>
+      emulator.requestsTo(endpoint).map((r) => r.idempotencyKey !== undefined);
+    expect(keyed('rules_create')).toEqual([true]);
+    expect(keyed('rules_update')).toEqual([true]);
+    expect(keyed('rules_delete')).toEqual([true]);
+    expect(keyed('rules_get')).toEqual([false]);
+    expect(keyed('rules_validate')).toEqual([false]);
+    expect(keyed('rules_apply_patch')).toEqual([false]); // a preview changes nothing
+    expect(keyed('dry_run')).toEqual([false]);
+  });
+
+  it('retries a bare 409 (as the Python SDK), but not one that names its conflict', async () => {
+    emulator.setRules({ faults: { submit: { status: 409, times: 1, body: { detail: 'request in progress' } } } });
+    const { c, delays } = client();
+    await expect(c.actions.submit({ action: 'a' })).resolves.toMatchObject({ allowed: true });
+    expect(delays).toHaveLength(1);
+    emulator.setRules({ faults: { submit: { status: 409, times: 1, body: { detail: 'no', code: 'duplicate' } } } });
+    const err = await c.actions.submit({ action: 'a' }).catch((e) => e);
+    expect(err).toBeInstanceOf(BighubConflictError);
+    expect(err).toMatchObject({ code: 'duplicate', currentVersion: undefined });
+    expect(delays).toHaveLength(1);
   });
 
   it('uses a fresh key per logical call', async () => {
