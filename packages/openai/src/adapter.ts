@@ -29,7 +29,7 @@ export interface GatedOpenAIOptions extends ToolOutputOptions {
   client: OpenAI;
   /** The runner whose tools the model gets and through which every call runs. */
   runner: GatedToolRunner;
-  /** Model name sent with every request. */
+  /** Model name sent with every request, unless a run names its own (`run({ model })`). */
   model: string;
   /** `'chat'` for Chat Completions, `'responses'` for the Responses API. */
   api: OpenAIApi;
@@ -57,7 +57,7 @@ export type OnApprovalRequired = (
 export class GatedOpenAI {
   /** The API this adapter speaks. */
   readonly api: OpenAIApi;
-  /** The model sent with every request. */
+  /** The model sent with every request of a run that names none. */
   readonly model: string;
   /** The runner every call goes through (its approval store holds the approvals). */
   readonly runner: GatedToolRunner;
@@ -88,7 +88,6 @@ export class GatedOpenAI {
     this.deps = {
       client: options.client,
       runner: options.runner,
-      model: options.model,
       driver: options.api === 'chat' ? chatApi : responsesApi,
       maxToolRounds,
       output: { denyMessage: options.denyMessage, exposeDecisionData: options.exposeDecisionData },
@@ -117,8 +116,9 @@ export class GatedOpenAI {
 
   /**
    * Runs the whole tool loop without streaming. Resolves with `completed`, `paused` (approvals needed: see
-   * `interruptions` and `state`) or `max_rounds`. Rejects with `TypeError` for params of the wrong API and
-   * with `ModelCallError` when a model call fails (tool calls never reject).
+   * `interruptions` and `state`) or `max_rounds`. Rejects with `TypeError` for params of the wrong API or a
+   * `model` that is not a non-empty string, and with `ModelCallError` when a model call fails (tool calls never
+   * reject).
    */
   async run(params: RunParams): Promise<RunResult> {
     return drain(this.events(params, false));
@@ -170,10 +170,13 @@ export class GatedOpenAI {
   }
 
   private events(params: RunParams, stream: boolean): AsyncGenerator<RunEvent, RunResult> {
+    const model = params.model ?? this.model;
+    if (typeof model !== 'string' || model === '') throw new TypeError('`model` must be a non-empty string.');
     const context: CallContext = { ...this.context, ...params.context };
     context.traceId ??= randomUUID();
     return toolLoop(this.deps, {
       conversation: this.conversationOf(params),
+      model,
       round: 0,
       context,
       request: params.request ?? {},

@@ -21,7 +21,6 @@ import type {
 export interface LoopDeps {
   client: OpenAI;
   runner: GatedToolRunner;
-  model: string;
   driver: ApiDriver;
   maxToolRounds: number;
   output: ToolOutputOptions;
@@ -31,6 +30,8 @@ export interface LoopDeps {
 /** Where a loop starts: a conversation, the rounds already used, and the run's context and request. */
 export interface LoopStart {
   conversation: Conversation;
+  /** The model every call of this run goes to. */
+  model: string;
   round: number;
   context: CallContext;
   request: RequestParams;
@@ -84,7 +85,7 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
   const events = [...start.events];
   let conversation = start.conversation;
   let round = start.round;
-  const req: TurnRequest = { ...deps, request: start.request, stream: start.stream };
+  const req: TurnRequest = { ...deps, model: start.model, request: start.request, stream: start.stream };
   for (;;) {
     let turn: ModelTurn;
     try {
@@ -117,7 +118,7 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
       const state = {
         schemaVersion: 1 as const,
         api: driver.api,
-        model: deps.model,
+        model: start.model,
         conversation,
         pendingCalls: pending,
         approvalIds: pending.map((p) => p.approvalId),

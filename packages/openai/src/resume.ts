@@ -76,6 +76,7 @@ export async function* resumeLoop(
   }
   return yield* toolLoop(deps, {
     conversation: deps.driver.withOutputs(state.conversation, outputs as ToolOutputMessage[]),
+    model: state.model,
     round: state.round,
     context: state.context,
     request: state.request,

@@ -121,6 +121,8 @@ export interface RunParams {
   input?: string | ResponsesItem[];
   /** Responses: continue a stored conversation. */
   previousResponseId?: string;
+  /** The model for every call of this run (and of its resumes), instead of the adapter's `model`. */
+  model?: string;
   /** Who calls; merged over the adapter's `context`. Every tool call of the run gets it with its own call id. */
   context?: CallContext;
   /**
@@ -193,7 +195,7 @@ export interface RunState {
   schemaVersion: 1;
   /** The API the run speaks; an adapter resumes only its own. */
   api: OpenAIApi;
-  /** The model the run used (informational; resuming uses the adapter's model). */
+  /** The model the run uses; `resume` continues with it (the adapter's `model` unless `run` named another). */
   model: string;
   /** The conversation up to and including the paused turn's model output. */
   conversation: Conversation;
