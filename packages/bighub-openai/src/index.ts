@@ -1,0 +1,1 @@
+export { type BighubAgent, type BighubAgentOptions, type BighubConnection, createBighubAgent } from './agent.js';
