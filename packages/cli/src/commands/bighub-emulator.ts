@@ -1,4 +1,4 @@
-import { type EmulatorRules, startBighubEmulator } from '@tollgate/bighub/emulator';
+import { EMULATOR_ENDPOINTS, type EmulatorRules, startBighubEmulator } from '@tollgate/bighub/emulator';
 import { readJsonInput } from '../files.js';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
 import { isObject } from '../trace/format.js';
@@ -49,7 +49,10 @@ export async function bighubEmulatorCommand(options: BighubEmulatorOptions, io: 
     throw new CliError(`The BIGHUB emulator could not start: ${errorText(err)}`);
   });
   io.stdout.write(`BIGHUB emulator listening on ${emulator.url}\n`);
-  io.stderr.write('Local emulator for tests and development, not a security boundary. Press Ctrl-C to stop.\n');
+  io.stderr.write(
+    `Serves BIGHUB's ${EMULATOR_ENDPOINTS.length} endpoints: actions, rules, kill switch, events, approvals, API keys, auth, webhooks.\n` +
+      'Local emulator for tests and development, not a security boundary. Press Ctrl-C to stop.\n',
+  );
   await new Promise<void>((done) => {
     if (!io.signal || io.signal.aborted) return done();
     io.signal.addEventListener('abort', () => done(), { once: true });
