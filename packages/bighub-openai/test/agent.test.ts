@@ -5,7 +5,7 @@ import type { OpenAIApi } from '@tollgate/openai';
 import { type ScriptedModel, type ScriptedModelOptions, startScriptedModel } from '@tollgate/openai/server';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBighubAgent } from '../src/index.js';
+import { type BighubAgentOptions, createBighubAgent } from '../src/index.js';
 
 const KEY = 'bhk_agent';
 let bighub: BighubEmulator;
@@ -53,6 +53,18 @@ async function refunding(amount: number, extra: Partial<ScriptedModelOptions> = 
   return new OpenAI({ apiKey: 'sk-test', baseURL: model.baseURL, maxRetries: 0 });
 }
 
+/** An agent on the emulator with the refund tool and no telemetry, as the seed's quick start. */
+const agentOn = (client: OpenAI, extra: Partial<BighubAgentOptions> = {}) =>
+  createBighubAgent({
+    client,
+    bighub: { apiKey: KEY, baseURL: bighub.url },
+    actor: 'AI_AGENT_001',
+    model: 'gpt-4.1',
+    tools: [refundTool],
+    gate: { telemetry: false },
+    ...extra,
+  });
+
 const ask = (api: OpenAIApi) =>
   api === 'chat' ? { messages: [{ role: 'user' as const, content: 'refund' }] } : { input: 'refund' };
 
@@ -60,16 +72,7 @@ describe.each<OpenAIApi>(['responses', 'chat'])('createBighubAgent on %s', (api)
   it('runs the seed’s quick start: the tool call goes to BIGHUB with actor, domain and value, then executes', async () => {
     ran.length = 0;
     bighub.setRules({ maxValue: 1000 });
-    const agent = createBighubAgent({
-      client: await refunding(199.99),
-      bighub: { apiKey: KEY, baseURL: bighub.url },
-      actor: 'AI_AGENT_001',
-      domain: 'payments',
-      model: 'gpt-4.1',
-      api,
-      tools: [refundTool],
-      gate: { telemetry: false },
-    });
+    const agent = agentOn(await refunding(199.99), { domain: 'payments', api });
     const result = await agent.run(ask(api));
     expect(result.status).toBe('completed');
     expect(result.execution.last).toMatchObject({ tool: 'refund_payment', status: 'executed' });
@@ -88,15 +91,7 @@ describe.each<OpenAIApi>(['responses', 'chat'])('createBighubAgent on %s', (api)
   it('blocks what BIGHUB blocks, and the model reads why', async () => {
     ran.length = 0;
     bighub.setRules({ maxValue: 1000 });
-    const agent = createBighubAgent({
-      client: await refunding(5000),
-      bighub: { apiKey: KEY, baseURL: bighub.url },
-      actor: 'AI_AGENT_001',
-      model: 'gpt-4.1',
-      api,
-      tools: [refundTool],
-      gate: { telemetry: false },
-    });
+    const agent = agentOn(await refunding(5000), { api });
     const result = await agent.run(ask(api));
     expect(result.execution.last).toMatchObject({ status: 'blocked', reason: 'bighub_blocked' });
     expect(ran).toEqual([]);
@@ -108,14 +103,7 @@ describe('createBighubAgent', () => {
   it('pauses on a BIGHUB approval and, approved, resolves it on BIGHUB and runs the call (runWithApproval)', async () => {
     ran.length = 0;
     bighub.setRules({ requireApprovalAbove: 100 });
-    const agent = createBighubAgent({
-      client: await refunding(500),
-      bighub: new BighubClient({ apiKey: KEY, baseUrl: bighub.url }),
-      actor: 'AI_AGENT_001',
-      model: 'gpt-4.1',
-      tools: [refundTool],
-      gate: { telemetry: false },
-    });
+    const agent = agentOn(await refunding(500), { bighub: new BighubClient({ apiKey: KEY, baseUrl: bighub.url }) });
     const result = await agent.runWithApproval({ input: 'refund 500' }, (interruption) => {
       expect(interruption).toMatchObject({ tool: 'refund_payment', reason: 'bighub_review' });
       return { approve: true, by: 'on-call', comment: 'approved by on-call' };
@@ -133,42 +121,21 @@ describe('createBighubAgent', () => {
       stage: 'rule',
       check: () => ({ outcome: 'block', reason: 'refunds_closed', message: 'Refunds are closed today.' }),
     };
-    const agent = createBighubAgent({
-      client: await refunding(1),
-      bighub: { apiKey: KEY, baseURL: bighub.url },
-      actor: 'AI_AGENT_001',
-      model: 'gpt-4.1',
-      tools: [refundTool],
-      gates: [noRefunds],
-      gate: { telemetry: false, killSwitch: false },
-    });
+    const agent = agentOn(await refunding(1), { gates: [noRefunds], gate: { telemetry: false, killSwitch: false } });
     const result = await agent.run({ input: 'refund' });
     expect(result.execution.last).toMatchObject({ status: 'blocked', reason: 'refunds_closed' });
     expect(bighub.requestsTo('submit')).toEqual([]);
   });
 
   it('lets a run’s context name another actor and a run name another model', async () => {
-    const agent = createBighubAgent({
-      client: await refunding(1),
-      bighub: { apiKey: KEY, baseURL: bighub.url },
-      actor: 'AI_AGENT_001',
-      model: 'gpt-4.1',
-      tools: [refundTool],
-      gate: { telemetry: false, mode: 'submit_v2' },
-    });
+    const agent = agentOn(await refunding(1), { gate: { telemetry: false, mode: 'submit_v2' } });
     await agent.run({ input: 'refund', model: 'gpt-4.1-mini', context: { actor: 'AI_AGENT_002' } });
     expect(bighub.requestsTo('submit_v2')[0]!.body).toMatchObject({ actor: 'AI_AGENT_002' });
     expect(model!.requests.map((r) => r.model)).toEqual(['gpt-4.1-mini', 'gpt-4.1-mini']);
   });
 
   it('sends telemetry to BIGHUB and exposes the gate', async () => {
-    const agent = createBighubAgent({
-      client: await refunding(1),
-      bighub: { apiKey: KEY, baseURL: bighub.url },
-      actor: 'AI_AGENT_001',
-      model: 'gpt-4.1',
-      tools: [refundTool],
-    });
+    const agent = agentOn(await refunding(1), { gate: {} });
     await agent.run({ input: 'refund' });
     await agent.bighub.flush();
     expect(agent.bighub.stats().memory.sent).toBe(1);

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual } from
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKey } from '../client/api-keys.js';
 import type { EmulatorCore } from './core.js';
-import { type Answer, fail, type HandlerRequest, HttpError, notFound, ok, refuse, str } from './http.js';
+import { type Answer, fail, found, type HandlerRequest, HttpError, ok, refuse, str } from './http.js';
 import type { Session, StoredApiKey } from './state.js';
 
 /** Every scope an API key can hold, with what it allows (`GET /api-keys/scopes`). */
@@ -86,9 +86,7 @@ function listing(key: StoredApiKey): ApiKey {
 }
 
 function keyOf(core: EmulatorCore, id: string | undefined): StoredApiKey {
-  const key = id === undefined ? undefined : core.state.apiKeys.get(id);
-  if (!key) notFound('API key');
-  return key;
+  return found(core.state.apiKeys, id, 'API key');
 }
 
 function issueKey(core: EmulatorCore, label: string, scopes: string[], expiresAt: string | null) {

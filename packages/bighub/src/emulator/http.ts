@@ -36,6 +36,13 @@ export function notFound(what: string): never {
   throw new HttpError(fail(404, `${what} not found`, 'not_found'));
 }
 
+/** The entry of `map` under `id`; throws a 404 naming `what` when there is none. */
+export function found<T>(map: ReadonlyMap<string, T>, id: string | undefined, what: string): T {
+  const value = id === undefined ? undefined : map.get(id);
+  if (value === undefined) notFound(what);
+  return value;
+}
+
 export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }

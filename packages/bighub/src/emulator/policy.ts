@@ -5,7 +5,7 @@ import type { Rule, RuleCreate } from '../client/rules.js';
 import { EXECUTION_DOMAINS } from '../client/types.js';
 import { actionOf, answerFor } from './actions.js';
 import type { EmulatorCore } from './core.js';
-import { type Answer, fail, type HandlerRequest, HttpError, notFound, ok, refuse } from './http.js';
+import { type Answer, fail, found, type HandlerRequest, HttpError, ok, refuse } from './http.js';
 
 /** What each execution domain covers (`GET /rules/domains`). */
 const DOMAIN_DESCRIPTIONS: Record<(typeof EXECUTION_DOMAINS)[number], string> = {
@@ -90,9 +90,7 @@ function assertValid(candidate: unknown): asserts candidate is RuleCreate {
 }
 
 function ruleOf(core: EmulatorCore, id: string | undefined): Rule {
-  const rule = id === undefined ? undefined : core.state.rules.get(id);
-  if (!rule) notFound('Rule');
-  return rule;
+  return found(core.state.rules, id, 'Rule');
 }
 
 function snapshot(rule: Rule): Rule {

@@ -3,7 +3,18 @@ import { newWebhookSecret } from '../client/signature.js';
 import { isLoopback } from '../client/transport.js';
 import type { BighubWebhook } from '../client/webhooks.js';
 import { type EmulatorCore, EVENT_TYPES } from './core.js';
-import { type Answer, fail, type HandlerRequest, HttpError, limitOf, notFound, ok, refuse, str } from './http.js';
+import {
+  type Answer,
+  fail,
+  found,
+  type HandlerRequest,
+  HttpError,
+  limitOf,
+  notFound,
+  ok,
+  refuse,
+  str,
+} from './http.js';
 import type { StoredDelivery, StoredWebhook } from './state.js';
 
 /** Refuses a URL the emulator will not deliver to: it delivers only over http(s) to this machine. */
@@ -42,9 +53,7 @@ function deliveryView(delivery: StoredDelivery) {
 }
 
 function webhookOf(core: EmulatorCore, id: string | undefined): StoredWebhook {
-  const webhook = id === undefined ? undefined : core.state.webhooks.get(id);
-  if (!webhook) notFound('Webhook');
-  return webhook;
+  return found(core.state.webhooks, id, 'Webhook');
 }
 
 export function createWebhook(core: EmulatorCore, { body }: HandlerRequest): Answer {

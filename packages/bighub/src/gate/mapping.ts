@@ -167,32 +167,28 @@ function humanReviewRequired(value: unknown): boolean {
   return true;
 }
 
-function allow(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
-  return {
-    outcome: 'allow',
-    reason: BighubReason.allowed,
-    message: withReason('BIGHUB allowed this action', d),
+/** A builder of one kind of verdict: its outcome, reason and message head. */
+function verdict(outcome: GateOutcome, reason: string, head: string, tail?: string) {
+  return (generation: DecisionGeneration, d: BighubDecision): MappedDecision => ({
+    outcome,
+    reason,
+    message: withReason(head, d, tail),
     generation,
-  };
+  });
 }
 
-function block(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
-  return {
-    outcome: 'block',
-    reason: BighubReason.blocked,
-    message: withReason('BIGHUB blocked this action', d, 'Do not retry it as is.'),
-    generation,
-  };
-}
-
-function review(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
-  return {
-    outcome: 'require_approval',
-    reason: BighubReason.review,
-    message: withReason('BIGHUB requires a human review before this action runs', d),
-    generation,
-  };
-}
+const allow = verdict('allow', BighubReason.allowed, 'BIGHUB allowed this action');
+const block = verdict('block', BighubReason.blocked, 'BIGHUB blocked this action', 'Do not retry it as is.');
+const review = verdict(
+  'require_approval',
+  BighubReason.review,
+  'BIGHUB requires a human review before this action runs',
+);
+const contradictory = verdict(
+  'block',
+  BighubReason.contradictory,
+  'BIGHUB sent signals that disagree, so the action was not run to be safe',
+);
 
 function needsContext(d: BighubDecision): MappedDecision {
   const missing = d.responsible_action_space?.information_gathering ?? [];
@@ -206,15 +202,6 @@ function needsContext(d: BighubDecision): MappedDecision {
     message: withReason('BIGHUB needs more context before this action can run', d, ask),
     generation: 'better_decision',
     missingContext: missing,
-  };
-}
-
-function contradictory(generation: DecisionGeneration, d: BighubDecision): MappedDecision {
-  return {
-    outcome: 'block',
-    reason: BighubReason.contradictory,
-    message: withReason('BIGHUB sent signals that disagree, so the action was not run to be safe', d),
-    generation,
   };
 }
 
