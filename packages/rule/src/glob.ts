@@ -21,6 +21,8 @@ const RE2_SYNTAX = /[\\^$.*+?()[\]{}|]/;
  * @throws SyntaxError for an unclosed `{`, a stray `}` or nested braces (rule files report it at load time)
  */
 export function compileGlob(glob: string): Glob {
+  // Most globs are plain names: string equality is the same match, about ten times faster than re2js.
+  if (!/[*?{}]/.test(glob)) return { source: glob, test: (name) => name === glob };
   let source = '';
   let inBraces = false;
   for (const ch of glob) {
