@@ -1,7 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { tollgateProject } from '../../vitest.project.js';
 
-export default defineProject({
-  // Resolve workspace packages to their TypeScript source, so tests need no build step.
-  ssr: { resolve: { conditions: ['source'] } },
-  test: { name: 'bighub-openai', include: ['test/**/*.test.ts'] },
-});
+export default tollgateProject('bighub-openai');

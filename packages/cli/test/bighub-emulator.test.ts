@@ -59,7 +59,8 @@ describe('tollgate bighub-emulator', () => {
       stderr: { write: () => true },
       signal: controller.signal,
     });
-    await expect.poll(() => stdout).toContain('listening on');
+    // The command imports the emulator on first use: allow for a loaded 2-core machine.
+    await expect.poll(() => stdout, { timeout: 20_000 }).toContain('listening on');
     const url = /listening on (\S+)/.exec(stdout)![1]!;
     expect((await fetch(`${url}/kill-switch/status`)).status).toBe(200);
     controller.abort();
