@@ -12,10 +12,10 @@ it('the quick start runs offline against the emulator and a scripted model', asy
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', 'packages/bighub-openai/examples/quickstart.ts'],
-    { cwd: repoRoot, timeout: 30_000, env },
+    { cwd: repoRoot, timeout: 50_000, env },
   );
   expect(stdout.split('\n').filter(Boolean)).toEqual([
     'refund_payment: executed; BIGHUB: ok (risk 0.1)',
     'model: Refunded: {"ok":true,"order_id":"ord_123","amount":199.99}',
   ]);
-}, 45_000);
+});

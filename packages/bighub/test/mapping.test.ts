@@ -93,7 +93,7 @@ describe('mapDecision', () => {
       }),
       { numRuns: 5000 },
     );
-  }, 60_000);
+  });
 
   it('tells the model what context is missing', () => {
     const mapped = mapDecision({

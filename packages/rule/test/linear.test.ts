@@ -84,7 +84,7 @@ describe('globs match in linear time', () => {
       }),
       { numRuns: 3000 },
     );
-  }, 60_000);
+  });
 
   it('refuses unbalanced or nested braces', () => {
     expect(() => compileGlob('a{b')).toThrow(/unclosed/);
@@ -174,5 +174,5 @@ describe('`matches` runs on a linear-time engine (RE2)', () => {
       }),
       { numRuns: 3000 },
     );
-  }, 60_000);
+  });
 });
