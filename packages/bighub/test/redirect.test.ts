@@ -76,23 +76,26 @@ describe('BighubClient: redirects', () => {
     expect(mapped.seen).toEqual([]);
   });
 
-  it('blocks the call in the gate (fail closed) and the redirect target decides nothing', async () => {
-    redirect = { status: 307, location: `http://[::ffff:127.0.0.2]:${mapped.port}/actions/submit` };
-    let ran = false;
-    const runner = new GatedToolRunner({
-      gates: [new BighubGate({ client: client(), killSwitch: false, telemetry: false })],
-    });
-    runner.register({
-      name: 'refund',
-      parameters: { type: 'object', properties: { amount: { type: 'number' } } },
-      handler: () => {
-        ran = true;
-        return 'refunded';
-      },
-    });
-    const result = await runner.call('refund', '{"amount":5}', { actor: 'a1' });
-    expect(result.status).toBe('blocked');
-    expect(ran).toBe(false);
-    expect(mapped.seen).toEqual([]);
-  });
+  it.each(['closed', 'open'] as const)(
+    'blocks the call in the gate even when fail-%s, and the redirect target decides nothing',
+    async (failMode) => {
+      redirect = { status: 307, location: `http://[::ffff:127.0.0.2]:${mapped.port}/actions/submit` };
+      let ran = false;
+      const runner = new GatedToolRunner({
+        gates: [new BighubGate({ client: client(), killSwitch: false, telemetry: false, failMode })],
+      });
+      runner.register({
+        name: 'refund',
+        parameters: { type: 'object', properties: { amount: { type: 'number' } } },
+        handler: () => {
+          ran = true;
+          return 'refunded';
+        },
+      });
+      const result = await runner.call('refund', '{"amount":5}', { actor: 'a1' });
+      expect(result).toMatchObject({ status: 'blocked', reason: 'bighub_redirected', blockedBy: 'bighub' });
+      expect(ran).toBe(false);
+      expect(mapped.seen).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 /** An HTTP answer: status and JSON body. */
 export interface Answer {
   status: number;
@@ -64,15 +62,6 @@ export function countBy(values: Iterable<string>): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
   return counts;
-}
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** What a handler gets: the parsed body, path parameters, query, and who is calling. */

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { authenticate, forbidden } from './accounts.js';
 import type { EmulatorEndpoint, EmulatorRules } from './config.js';
 import { EmulatorCore } from './core.js';
-import { type Answer, fail, HttpError, invalid, readBody } from './http.js';
+import { type Answer, fail, HttpError, invalid } from './http.js';
 import { type Replays, ROUTES } from './routes.js';
 import { type EmulatorState, emptyState, type ReceivedRequest } from './state.js';
 
@@ -75,7 +76,7 @@ export async function startBighubEmulator(options: EmulatorOptions = {}): Promis
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const raw = await readBody(req);
+    const raw = await text(req);
     let body: unknown;
     try {
       body = raw === '' ? {} : JSON.parse(raw);

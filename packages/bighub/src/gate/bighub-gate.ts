@@ -24,6 +24,7 @@ import {
   BighubError,
   BighubNetworkError,
   BighubRateLimitError,
+  BighubRedirectError,
   BighubTimeoutError,
 } from '../client/errors.js';
 import type { KillSwitchStatus } from '../client/kill-switch.js';
@@ -225,6 +226,9 @@ export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
         ]),
       );
     } catch (err) {
+      // A redirect is not an outage: it can point the API key and the decision at another host, so failing open
+      // must not apply to it.
+      if (err instanceof BighubRedirectError) return redirectVerdict(err);
       throw this.unavailable(err);
     }
     if (status?.active) return killSwitchVerdict(status);
@@ -392,6 +396,16 @@ export class BighubGate implements Gate<BighubToolOptions, BighubToolOptions> {
 function isOutage(err: Error): boolean {
   if (err instanceof BighubTimeoutError || err instanceof BighubNetworkError) return true;
   return err instanceof BighubApiError && (err.status === 429 || err.status >= 500);
+}
+
+function redirectVerdict(err: BighubRedirectError): GateVerdict {
+  return {
+    outcome: 'block',
+    reason: BighubReason.redirected,
+    message:
+      'BIGHUB answered with a redirect, which is never followed, so the call did not run. Do not retry; tell the user.',
+    error: { name: err.name, message: err.message },
+  };
 }
 
 function killSwitchVerdict(status: KillSwitchStatus): GateVerdict {

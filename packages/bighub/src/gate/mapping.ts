@@ -17,8 +17,8 @@ export const BighubReason = {
   contradictory: 'bighub_contradictory',
   /** A response in no generation we know, or with values of the wrong type: blocked, never allowed. */
   unrecognized: 'bighub_unrecognized',
-  /** BIGHUB could not be reached, answered with an error, or the circuit is open (fail mode decides). */
-  unavailable: 'bighub_unavailable',
+  /** BIGHUB answered with a redirect, which is never followed: blocked whatever the fail mode. */
+  redirected: 'bighub_redirected',
   /** BIGHUB's kill switch is active: every action is blocked. */
   killSwitch: 'kill_switch_active',
   /** The tool call could not be mapped to an action (bad tool options, `valueFromArgs` failed): blocked. */
