@@ -72,6 +72,7 @@ export function beginCall(init: CallInit, clock: Clock): CallState {
     dryRun: init.dryRun,
     definition: init.definition,
     approval: init.approval ? resumedApproval(init.approval) : undefined,
+    provenance: context.provenance,
     report(key, value) {
       state.reported ??= Object.create(null) as Record<string, unknown>;
       state.reported[key] = value;

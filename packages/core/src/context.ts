@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Json } from './json.js';
+import type { ProvenanceView } from './provenance.js';
 import type { ToolDefinition } from './tool.js';
 
 /** Who is calling and on whose behalf; every field is optional and serializable. */
@@ -26,6 +27,12 @@ export interface CallContext {
    * refuses a different value (`approval_binding_changed`). Gates do not see it.
    */
   bind?: Readonly<Record<string, Json>>;
+  /**
+   * The run's provenance: the content the model has seen so far, with where each piece came from. An adapter owns it
+   * and records into it as it appends messages; gates read it as `ctx.provenance`. Not part of the caller, the
+   * approval's digest or any stored record: on resume, pass it again (`resume(id, { provenance })`).
+   */
+  provenance?: ProvenanceView;
 }
 
 /** The approval a resumed call runs under, as gates see it (`ctx.approval`). */
@@ -64,6 +71,8 @@ export interface GateContext<Args = Record<string, unknown>> {
   readonly definition: ToolDefinition | undefined;
   /** Set on {@link GatedToolRunner.resume}: the approval this call runs under. */
   readonly approval: ResumedApproval | undefined;
+  /** The run's provenance, when the caller gave one ({@link CallContext.provenance}). */
+  readonly provenance?: ProvenanceView | undefined;
 }
 
 /** What a handler gets besides its arguments. */

@@ -35,6 +35,18 @@ export {
 } from './gate.js';
 export { newId } from './ids.js';
 export type { Json } from './json.js';
+export {
+  applyToolOutputStage,
+  type ProvenanceOccurrence,
+  type ProvenanceOrigin,
+  type ProvenanceRecorder,
+  type ProvenanceSource,
+  type ProvenanceView,
+  type ToolOutputInfo,
+  type ToolOutputTransform,
+  VALUE_KINDS,
+  type ValueKind,
+} from './provenance.js';
 export { Reason, type RunnerReason } from './reasons.js';
 export type { ApprovalTicket, GateResult, GateStatus, GateTimings } from './result.js';
 export { GatedToolRunner, type ResumeOptions, type RunnerOptions } from './runner.js';

@@ -7,6 +7,7 @@ import type { CallContext } from './context.js';
 import { type Engine, runCall } from './engine.js';
 import type { DecisionListener } from './events.js';
 import type { Gate } from './gate.js';
+import type { ProvenanceView } from './provenance.js';
 import { Recorder } from './recording.js';
 import { ToolRegistry } from './registry.js';
 import type { GateResult } from './result.js';
@@ -46,6 +47,11 @@ export interface ResumeOptions {
    * client-held run state can neither change the arguments nor who the call runs as.
    */
   expect?: ResumeExpectation;
+  /**
+   * The run's provenance as the adapter rebuilt it from the run's messages, for the gates that re-run on resume. It is
+   * never stored with the approval: a resumed call sees only what the party resuming hands it.
+   */
+  provenance?: ProvenanceView;
 }
 
 /**
@@ -176,6 +182,7 @@ export class GatedToolRunner {
     const record = loaded.record;
     const context: CallContext = { ...record?.context, callId: record?.callId };
     if (record?.bind !== undefined) context.bind = record.bind;
+    if (options?.provenance !== undefined) context.provenance = options.provenance;
     if (!loaded.ok) {
       const state = beginCall(
         {
