@@ -160,7 +160,6 @@ function parsePath(path: string, at: string): string[] {
   return path === '' ? [] : path.slice(1).split('/').map(unescapeToken);
 }
 
-
 /** A cleaned string for messages and data: at most `max` characters. */
 export function shown(value: string | number, max = 120): string {
   const text = typeof value === 'number' ? String(value) : cleanText(value);
