@@ -98,9 +98,14 @@ export function keyOf(value: unknown, kind: ValueKind): string | undefined {
   }
 }
 
-/** A URL's host: lower-case, without `www.`, port, credentials or trailing dot. Takes `x.com/a` without a scheme. */
+/**
+ * A URL's host: lower-case, without `www.`, port, credentials or trailing dot. Takes `x.com/a` without a scheme, but
+ * then the host must have a dot (so a plain word is not a URL).
+ */
 export function hostKey(text: string): string | undefined {
-  const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  const schemed = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  if (!schemed && !/^[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$/.test(text)) return undefined;
+  const candidate = schemed ? text : `http://${text}`;
   let host: string;
   try {
     host = new URL(candidate).hostname;
