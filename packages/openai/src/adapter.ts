@@ -6,6 +6,8 @@ import { type BreakerOptions, createBreaker } from './breaker.js';
 import { chatApi } from './chat-api.js';
 import { executeToolCalls } from './execute.js';
 import { type LoopDeps, toolLoop } from './loop.js';
+import type { ProvenanceFactory } from './provenance.js';
+import { recordConversation } from './provenance.js';
 import { responsesApi } from './responses-api.js';
 import { type ApprovalDecisions, resumeLoop } from './resume.js';
 import { chatToolSchemas, responsesToolSchemas } from './schemas.js';
@@ -42,6 +44,13 @@ export interface GatedOpenAIOptions extends ToolOutputOptions {
    * or `false` for none. Default: opens after 5 consecutive provider failures, half-opens after 30 s.
    */
   breaker?: BreakerOptions | CircuitBreakerPolicy | false;
+  /**
+   * Makes each run's provenance: `() => new ProvenanceLog()` from `@tollgate/provenance`. The adapter records the
+   * system, developer and user messages and every tool output into it as it appends them, hands it to every call as
+   * `ctx.provenance`, returns it as `RunResult.provenance`, and rebuilds it from the run's messages on resume. Absent:
+   * no provenance (a `ProvenanceGate` then treats sink values as it is told to for `missing`).
+   */
+  provenance?: ProvenanceFactory;
 }
 
 /** Called for each interruption of a paused run; returns the human's decision. */
@@ -90,7 +99,12 @@ export class GatedOpenAI {
       runner: options.runner,
       driver: options.api === 'chat' ? chatApi : responsesApi,
       maxToolRounds,
-      output: { denyMessage: options.denyMessage, exposeDecisionData: options.exposeDecisionData },
+      output: {
+        denyMessage: options.denyMessage,
+        exposeDecisionData: options.exposeDecisionData,
+        outputStage: options.outputStage ?? [],
+      },
+      provenance: options.provenance,
       send: (fn) => (breaker ? breaker.execute(fn) : fn()),
     };
   }
@@ -174,15 +188,13 @@ export class GatedOpenAI {
     if (typeof model !== 'string' || model === '') throw new TypeError('`model` must be a non-empty string.');
     const context: CallContext = { ...this.context, ...params.context };
     context.traceId ??= randomUUID();
-    return toolLoop(this.deps, {
-      conversation: this.conversationOf(params),
-      model,
-      round: 0,
-      context,
-      request: params.request ?? {},
-      stream,
-      events: [],
-    });
+    // The run's provenance is the adapter's own, never part of the context a run state carries.
+    delete context.provenance;
+    const conversation = this.conversationOf(params);
+    const request = params.request ?? {};
+    const provenance = this.deps.provenance?.();
+    if (provenance) recordConversation(provenance, conversation, request);
+    return toolLoop(this.deps, { conversation, model, round: 0, context, request, stream, events: [], provenance });
   }
 
   private conversationOf(params: RunParams): Conversation {

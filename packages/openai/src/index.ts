@@ -2,10 +2,11 @@ export { GatedOpenAI, type GatedOpenAIOptions, type OnApprovalRequired } from '.
 export type { BreakerOptions } from './breaker.js';
 export { ModelCallError, type ModelCallErrorCode, ResumeInputError, type ResumeInputErrorCode } from './errors.js';
 export { executeToolCalls } from './execute.js';
+export { conversationDigest, type ProvenanceFactory, recordConversation } from './provenance.js';
 export type { ApprovalDecisions } from './resume.js';
 export { chatToolSchemas, responsesToolSchemas } from './schemas.js';
 export { assertRunState, runStateSchema } from './state.js';
-export { type ToolOutputOptions, toolOutputContent } from './tool-output.js';
+export { modelOutput, type ToolOutputOptions, toolOutputContent } from './tool-output.js';
 export type {
   AnyToolCall,
   ApprovalChoice,

@@ -1,11 +1,19 @@
-import { type CallContext, errorText, type GatedToolRunner, type GateResult, parseArguments } from '@tollgate/core';
+import {
+  type CallContext,
+  errorText,
+  type GatedToolRunner,
+  type GateResult,
+  type ProvenanceRecorder,
+  parseArguments,
+} from '@tollgate/core';
 import { BrokenCircuitError } from 'cockatiel';
 import type OpenAI from 'openai';
 import type { ApiDriver, ModelTurn, TurnPiece, TurnRequest } from './driver.js';
 import { ModelCallError } from './errors.js';
 import { roundBinding, runCalls } from './execute.js';
+import { type ProvenanceFactory, recordOutputs } from './provenance.js';
 import { toolOutputMessage } from './tool-calls.js';
-import { type ToolOutputOptions, toolOutputContent } from './tool-output.js';
+import { modelOutput, type ToolOutputOptions } from './tool-output.js';
 import type {
   Conversation,
   Execution,
@@ -24,6 +32,8 @@ export interface LoopDeps {
   driver: ApiDriver;
   maxToolRounds: number;
   output: ToolOutputOptions;
+  /** Makes each run's provenance recorder; absent: runs record none. */
+  provenance: ProvenanceFactory | undefined;
   send<T>(fn: () => Promise<T>): Promise<T>;
 }
 
@@ -38,6 +48,8 @@ export interface LoopStart {
   stream: boolean;
   /** Results already produced by this invocation (a resume's approved calls). */
   events: GateResult[];
+  /** The run's provenance, holding everything in `conversation` already. */
+  provenance: ProvenanceRecorder | undefined;
 }
 
 /** The execution summary of a run. */
@@ -56,7 +68,7 @@ export function runResult(
   events: GateResult[],
   rounds: number,
   turn: ModelTurn | undefined,
-  extra: Pick<RunResult, 'interruptions' | 'state'> = {},
+  extra: Pick<RunResult, 'interruptions' | 'state' | 'provenance'> = {},
 ): RunResult {
   const result: RunResult = {
     status,
@@ -65,6 +77,7 @@ export function runResult(
     rounds,
     ...extra,
   };
+  if (result.provenance === undefined) delete result.provenance;
   if (turn) result.response = turn.response;
   if (conversation.api === 'chat') result.messages = conversation.messages;
   else {
@@ -86,6 +99,7 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
   let conversation = start.conversation;
   let round = start.round;
   const req: TurnRequest = { ...deps, model: start.model, request: start.request, stream: start.stream };
+  const { provenance } = start;
   for (;;) {
     let turn: ModelTurn;
     try {
@@ -95,23 +109,28 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
     }
     if (turn.toolCalls.length === 0) {
       conversation = driver.withTurn(conversation, turn, start.request);
-      return yield* finish(runResult('completed', conversation, events, round, turn));
+      return yield* finish(runResult('completed', conversation, events, round, turn, { provenance }));
     }
     if (round >= deps.maxToolRounds) {
       // The conversation stops before this turn, so it can be continued: its calls have no outputs.
-      return yield* finish(runResult('max_rounds', conversation, events, round, turn));
+      return yield* finish(runResult('max_rounds', conversation, events, round, turn, { provenance }));
     }
     conversation = driver.withTurn(conversation, turn, start.request);
     round += 1;
-    // An approval asked for in this round is bound to it: a saved state cannot be replayed with another round.
-    const results = await runCalls(deps.runner, turn.toolCalls, { ...start.context, bind: roundBinding(round) });
+    // An approval asked for in this round is bound to it and to the conversation so far: a saved state cannot be
+    // replayed with another round, nor with edited messages.
+    const context: CallContext = { ...start.context, bind: roundBinding(round, conversation) };
+    if (provenance) context.provenance = provenance;
+    const results = await runCalls(deps.runner, turn.toolCalls, context);
     events.push(...results);
     for (const result of results) yield executionEvent(result, round);
 
-    const outputs = results.map((r, i) =>
-      r.status === 'approval_required' && r.approval
-        ? null
-        : toolOutputMessage(driver.api, turn.toolCalls[i]!.callId, toolOutputContent(r, deps.output)),
+    const outputs = await Promise.all(
+      results.map(async (r, i) => {
+        if (r.status === 'approval_required' && r.approval) return null;
+        const call = turn.toolCalls[i]!;
+        return toolOutputMessage(driver.api, call.callId, await modelOutput(r, call.name, deps.output));
+      }),
     );
     const pending = pendingCalls(results, turn);
     if (pending.length > 0) {
@@ -128,9 +147,14 @@ export async function* toolLoop(deps: LoopDeps, start: LoopStart): AsyncGenerato
         request: start.request,
       };
       const interruptions = pending.map(({ index: _index, ...interruption }) => interruption);
-      return yield* finish(runResult('paused', conversation, events, round, turn, { interruptions, state }));
+      return yield* finish(
+        runResult('paused', conversation, events, round, turn, { interruptions, state, provenance }),
+      );
     }
     conversation = driver.withOutputs(conversation, outputs as ToolOutputMessage[]);
+    if (provenance) {
+      recordOutputs(provenance, outputs as ToolOutputMessage[], new Map(turn.toolCalls.map((c) => [c.callId, c.name])));
+    }
   }
 }
 

@@ -1,10 +1,18 @@
-import { type ApprovalRecord, type CallContext, callerOf, canonicalJson, type GateResult } from '@tollgate/core';
+import {
+  type ApprovalRecord,
+  type CallContext,
+  callerOf,
+  canonicalJson,
+  type GateResult,
+  type ProvenanceRecorder,
+} from '@tollgate/core';
 import { ResumeInputError } from './errors.js';
 import { roundBinding } from './execute.js';
 import { executionEvent, type LoopDeps, runResult, toolLoop } from './loop.js';
+import { recordConversation, recordOutputs, toolNames } from './provenance.js';
 import { assertRunState } from './state.js';
 import { toolOutputMessage } from './tool-calls.js';
-import { adapterDenial, toolOutputContent } from './tool-output.js';
+import { adapterDenial, modelOutput } from './tool-output.js';
 import type { ApprovalChoice, PendingCall, RunEvent, RunResult, RunState, ToolOutputMessage } from './types.js';
 
 /** Decisions for a paused run, keyed by approval id. */
@@ -41,8 +49,14 @@ export async function* resumeLoop(
   }
   const records = await Promise.all(state.pendingCalls.map((p) => readApproval(deps, p.approvalId)));
   assertVouched(state, records);
+  // Rebuilt from the messages the approvals vouch for (their binding holds the conversation's digest), never from
+  // anything else the state says; the resumed calls see what the model had seen when it made them.
+  const provenance = deps.provenance?.();
+  if (provenance) recordConversation(provenance, state.conversation, state.request);
   const settled = await Promise.all(
-    state.pendingCalls.map((p, i) => settle(deps, state, p, decisions[p.approvalId], records[i] as ApprovalRecord)),
+    state.pendingCalls.map((p, i) =>
+      settle(deps, state, p, decisions[p.approvalId], records[i] as ApprovalRecord, provenance),
+    ),
   );
   const events: GateResult[] = [];
   const outputs = [...state.turnOutputs];
@@ -70,10 +84,12 @@ export async function* resumeLoop(
     const result = runResult('paused', state.conversation, events, state.round, undefined, {
       interruptions,
       state: next,
+      provenance,
     });
     yield { type: 'final_response', result };
     return result;
   }
+  if (provenance) recordOutputs(provenance, outputs as ToolOutputMessage[], toolNames(state.conversation));
   return yield* toolLoop(deps, {
     conversation: deps.driver.withOutputs(state.conversation, outputs as ToolOutputMessage[]),
     model: state.model,
@@ -82,6 +98,7 @@ export async function* resumeLoop(
     request: state.request,
     stream,
     events,
+    provenance,
   });
 }
 
@@ -99,7 +116,7 @@ function readApproval(deps: LoopDeps, id: string): Promise<StoredApproval> {
  */
 function assertVouched(state: RunState, records: readonly StoredApproval[]): void {
   const claimed = callerJson(state.context);
-  const round = canonicalJson(roundBinding(state.round));
+  const round = canonicalJson(roundBinding(state.round, state.conversation));
   for (const record of records) {
     if (record === 'unreadable') {
       throw new ResumeInputError(
@@ -122,7 +139,7 @@ function assertVouched(state: RunState, records: readonly StoredApproval[]): voi
     if (record.bind === undefined || canonicalJson(record.bind) !== round) {
       throw new ResumeInputError(
         'invalid_run_state',
-        'The run state names a different tool round than the approval was requested in; it was not resumed.',
+        'The run state names a different tool round, or holds different messages, than the approval was requested with; it was not resumed.',
       );
     }
     if (record.status === 'consumed') {
@@ -144,6 +161,7 @@ async function settle(
   call: PendingCall,
   choice: ApprovalChoice | undefined,
   record: ApprovalRecord,
+  provenance: ProvenanceRecorder | undefined,
 ): Promise<Settled> {
   const { runner } = deps;
   // The state names an approval that belongs to another call: it cannot lend its approval to this one.
@@ -171,9 +189,9 @@ async function settle(
       };
     }
   }
-  const expect = { args: call.args, context: state.context, bind: roundBinding(state.round) };
-  const result = await runner.resume(call.approvalId, { expect });
-  return { pending: false, content: toolOutputContent(result, deps.output), result };
+  const expect = { args: call.args, context: state.context, bind: roundBinding(state.round, state.conversation) };
+  const result = await runner.resume(call.approvalId, provenance ? { expect, provenance } : { expect });
+  return { pending: false, content: await modelOutput(result, call.tool, deps.output), result };
 }
 
 /** A decision must say yes or no and who said it: `{approve: 'false'}` from a form must not approve. */

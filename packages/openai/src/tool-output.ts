@@ -1,4 +1,4 @@
-import { errorText, type GateResult } from '@tollgate/core';
+import { applyToolOutputStage, errorText, type GateResult, type ToolOutputTransform } from '@tollgate/core';
 import type { ToolDenial } from './types.js';
 
 /** How outcomes are worded for the model. */
@@ -11,6 +11,12 @@ export interface ToolOutputOptions {
   denyMessage?: string | ((result: GateResult) => string);
   /** Sends every gate decision, with its data (risk scores, raw decisions), to the model (default false); data with no JSON form (a BigInt, a cycle) is left out. */
   exposeDecisionData?: boolean;
+  /**
+   * The tool-output stage, off by default: transforms applied in order to each output before the model reads it,
+   * e.g. `[stripInvisible(), spotlight({ mode: 'datamark' }), detect(myClassifier)]` from `@tollgate/provenance`.
+   * A transform that throws withholds that output (fail-closed). What the stage returns is what provenance records.
+   */
+  outputStage?: readonly ToolOutputTransform[];
 }
 
 const FIX_YOURSELF = new Set(['validation', 'registry']);
@@ -43,6 +49,17 @@ export function toolOutputContent(result: GateResult, options: ToolOutputOptions
     }
   }
   return JSON.stringify(denial);
+}
+
+/** {@link toolOutputContent} after the output stage: the text the model reads for a call, ready to append. */
+export function modelOutput(
+  result: GateResult,
+  tool: string,
+  options: ToolOutputOptions = {},
+): Promise<string> | string {
+  const text = toolOutputContent(result, options);
+  if (!options.outputStage?.length) return text;
+  return applyToolOutputStage(text, { tool, callId: result.callId, status: result.status }, options.outputStage);
 }
 
 /** A denial worded by the adapter itself (a run state that does not match its approval). */

@@ -1,4 +1,4 @@
-import type { CallContext, GateResult, GateStatus } from '@tollgate/core';
+import type { CallContext, GateResult, GateStatus, ProvenanceRecorder } from '@tollgate/core';
 import type OpenAI from 'openai';
 
 /** Which OpenAI API a loop talks to: Chat Completions or Responses. */
@@ -164,6 +164,8 @@ export interface RunResult {
   interruptions?: Interruption[];
   /** Present when `paused`: plain JSON to store and pass to `resume`. */
   state?: RunState;
+  /** The run's provenance, when the adapter has a `provenance` factory (never part of `state`). */
+  provenance?: ProvenanceRecorder;
 }
 
 /** A call waiting for approval, as the run state keeps it. */
