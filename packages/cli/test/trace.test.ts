@@ -83,6 +83,12 @@ describe('the OpenAI chat importer', () => {
           { id: 'call_a', tool: 'get_iban', arguments: '', output: 'DE89' },
           { id: 'call_b', tool: 'send_money', arguments: '{"amount":5}', output: 'sent' },
         ],
+        // What the model read before each call: the user's message before both, the outputs after them.
+        provenance: [
+          { before: 0, source: { origin: 'user' }, content: 'pay Bob' },
+          { before: 2, source: { origin: 'tool', tool: 'get_iban', callId: 'call_a' }, content: 'DE89' },
+          { before: 2, source: { origin: 'tool', tool: 'send_money', callId: 'call_b' }, content: 'sent' },
+        ],
       },
     });
   });
@@ -121,7 +127,18 @@ describe('the AgentDojo importer', () => {
       parseJsonl(
         JSON.stringify({
           episode_id: episode.episode_id,
-          messages: [{ role: 'tool', tool_call_id: 'c1', content: '- amount: 100.0' }],
+          messages: [
+            { role: 'user', content: 'How much did I spend?' },
+            { role: 'assistant', tool_calls: [{ id: 'c1', name: 'get_most_recent_transactions', arguments: {} }] },
+            { role: 'tool', tool_call_id: 'c1', content: '- amount: 100.0' },
+            {
+              role: 'assistant',
+              tool_calls: [
+                { id: 'c2', name: 'send_money', arguments: {} },
+                { id: 'c3', name: 'read_file', arguments: {} },
+              ],
+            },
+          ],
         }),
       ),
     );

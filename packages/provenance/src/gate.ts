@@ -179,7 +179,7 @@ export class ProvenanceGate implements Gate<readonly CompiledSink[], ProvenanceT
 
   /** Looks every sink value up in `ctx.provenance` and decides; never consumes or reserves anything. */
   check(ctx: GateContext, sinks: readonly CompiledSink[]): GateVerdict {
-    const found = (sinks ?? []).flatMap((sink) => valuesAt(sink, ctx.args));
+    const found = distinct((sinks ?? []).flatMap((sink) => valuesAt(sink, ctx.args)));
     if (found.length === 0) return { outcome: 'allow', reason: ProvenanceReason.ok, data: { values: [] } };
     const vouched = this.vouchedKeys(ctx);
     const values = found.map((v) => this.checkValue(v, ctx.provenance, vouched));
@@ -236,6 +236,17 @@ export class ProvenanceGate implements Gate<readonly CompiledSink[], ProvenanceT
     }
     return keys;
   }
+}
+
+/** Each value once per argument and kind, the first sink that found it keeping it (sinks overlap on purpose). */
+function distinct(values: readonly SinkValue[]): SinkValue[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = `${v.sink.kind}\u0000${v.path}\u0000${v.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The values whose effect is the strongest one that is not `allow` (block beats require_approval). */

@@ -66,6 +66,18 @@ export function findAll(text: string, kind: PatternKind): Found[] {
   }
 }
 
+/** Every value of every pattern kind in a cleaned text (links found once for both e-mail and URL). */
+export function findEvery(text: string): Record<PatternKind, Found[]> {
+  const found = links(text);
+  return {
+    iban: findAll(text, 'iban'),
+    email: found.filter((l) => l.email),
+    url: found.filter((l) => !l.email),
+    phone: findAll(text, 'phone'),
+    number: findAll(text, 'number'),
+  };
+}
+
 /**
  * The comparison key of a value given as `kind`, or `undefined` when it is not one (an e-mail without `@`, a URL
  * without a host). `string` keys are cleaned and case-folded.
@@ -116,12 +128,56 @@ export function hostKey(text: string): string | undefined {
   return host === '' || /\s/.test(host) ? undefined : host;
 }
 
+/**
+ * Where a link or an address may start: an `@` between non-spaces, a `://`, or a dot between a word character and
+ * two letters. linkify-it costs about 0.4 ms per KB (measured in `pnpm bench`); this test is cheap, so linkify only
+ * reads windows of text around these spots.
+ */
+const LINK_HINT = /[^\s@]@[^\s@]|:\/\/|[\p{L}\p{N}_-]\.\p{L}{2}/gu;
+/** Characters around a hint that linkify reads: longer than any link it would find there whole. */
+const WINDOW = 512;
+
 function links(text: string): (Found & { email: boolean })[] {
+  const out: (Found & { email: boolean })[] = [];
+  for (const [from, to] of windows(text)) {
+    for (const found of linksIn(text.slice(from, to))) {
+      out.push({ ...found, start: found.start + from, end: found.end + from });
+    }
+  }
+  return out;
+}
+
+/** Stretches of text around link hints, merged where they overlap and cut at white space so no link is split. */
+function windows(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const m of text.matchAll(LINK_HINT)) {
+    let from = Math.max(0, m.index - WINDOW);
+    let to = Math.min(text.length, m.index + WINDOW);
+    const last = out.at(-1);
+    if (last && from <= last[1]) {
+      last[1] = Math.max(last[1], to);
+      continue;
+    }
+    while (from > 0 && !/\s/.test(text[from - 1]!)) from--;
+    while (to < text.length && !/\s/.test(text[to]!)) to++;
+    out.push([from, to]);
+  }
+  for (const w of out) while (w[1] < text.length && !/\s/.test(text[w[1]]!)) w[1]++;
+  return out;
+}
+
+function linksIn(text: string): (Found & { email: boolean })[] {
   const out: (Found & { email: boolean })[] = [];
   for (const m of linkify.match(text) ?? []) {
     const email = m.schema === 'mailto:';
-    const key = email ? fold(m.url.replace(/^mailto:/i, '')) : hostKey(m.url);
-    if (key) out.push({ start: m.index, end: m.lastIndex, key, email });
+    let start = m.index;
+    if (email) {
+      // Quotes are legal in an address's local part, so linkify keeps `'a@b.com` whole; as written, they quote it.
+      const quote = /^(?:mailto:)?['"`\u2018\u2019\u201C\u201D]+/i.exec(text.slice(start, m.lastIndex));
+      if (quote) start += quote[0].length;
+    }
+    const key = email ? keyOf(text.slice(start, m.lastIndex), 'email') : hostKey(m.url);
+    if (key) out.push({ start, end: m.lastIndex, key, email });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { ProvenanceOccurrence, ProvenanceRecorder, ProvenanceSource, ValueKind } from '@tollgate/core';
 import { excerptAround } from './excerpt.js';
-import { cleanText, findAll, fold, keyOf, PATTERN_KINDS, type PatternKind } from './kinds.js';
+import { cleanText, findEvery, fold, keyOf, PATTERN_KINDS, type PatternKind } from './kinds.js';
 import { segmentsOf } from './segments.js';
 
 /** One recorded piece of content, as the log keeps it. */
@@ -104,9 +104,10 @@ export class ProvenanceLog implements ProvenanceRecorder {
   private index(segment: Segment): void {
     const id = this.segments.push(segment) - 1;
     const trimmed = segment.text.trim();
+    const every = findEvery(segment.text);
     for (const kind of PATTERN_KINDS) {
       const byKey = this.keyed.get(kind)!;
-      for (const found of findAll(segment.text, kind)) {
+      for (const found of every[kind]) {
         const whole = segment.field !== undefined && segment.text.slice(found.start, found.end) === trimmed;
         const posting = { segment: id, start: found.start, end: found.end, whole };
         const list = byKey.get(found.key);

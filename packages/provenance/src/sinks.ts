@@ -23,7 +23,10 @@ export interface ProvenanceSink {
    * (`/recipients/*`). Default: every string and number in the arguments.
    */
   path?: string;
-  /** The value's kind, which decides how it is found in text and compared. */
+  /**
+   * The value's kind, which decides how it is found in text and compared. A `string` sink (names, passwords) leaves
+   * out values that are themselves an IBAN, e-mail address, URL or phone number: those are for their kinds' sinks.
+   */
   kind: ValueKind;
   /** How messages name the value (`the recipient IBAN`); default `the <kind> in <path>`. */
   label?: string;
@@ -113,11 +116,19 @@ export function valuesAt(sink: CompiledSink, args: unknown): SinkValue[] {
 /** The values of `kind` in one argument: the argument itself when it is one, else those inside its text. */
 function valuesOf(leaf: unknown, kind: ValueKind): (string | number)[] {
   if (typeof leaf !== 'string' && typeof leaf !== 'number') return [];
-  if (kind === 'string') return typeof leaf === 'string' && leaf.trim() !== '' ? [leaf] : [];
+  // A string sink checks names and words; a value that is itself an address is for its own kind's sink.
+  if (kind === 'string') return typeof leaf === 'string' && leaf.trim() !== '' && !isAddress(leaf) ? [leaf] : [];
   if (keyOf(leaf, kind) !== undefined) return [leaf];
   if (typeof leaf !== 'string') return [];
   const text = cleanText(leaf);
   return findAll(text, kind).map((f) => text.slice(f.start, f.end));
+}
+
+const ADDRESS_KINDS = ['iban', 'email', 'url', 'phone'] as const;
+
+/** True when a whole text is an IBAN, an e-mail address, a URL or a phone number. */
+function isAddress(text: string): boolean {
+  return ADDRESS_KINDS.some((kind) => keyOf(text, kind) !== undefined);
 }
 
 /** The scalar leaves under a parsed path (`*` fans out); every leaf when there is no path. */

@@ -8,6 +8,7 @@ import {
   type GateStatus,
   type ToolDefinition,
 } from '@tollgate/core';
+import { ProvenanceLog } from '@tollgate/provenance';
 import { CliError, ExitCode, errorText } from '../io.js';
 import type { PolicyGates, ToolGates } from '../policy/define.js';
 import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
@@ -106,11 +107,14 @@ export class ReplayEngine {
     }
     const runner = await this.runnerFor(key, policy);
     const base: CallContext = { ...context, traceId: episode.id };
+    const feed = provenanceFeed(episode);
+    if (feed) base.provenance = feed.log;
     const decisions: CallDecision[] = [];
-    for (const call of episode.calls) {
+    for (const [i, call] of episode.calls.entries()) {
       const at = timeOf(call.at);
       this.now = at !== undefined && at > this.now ? at : this.now + this.stepMs;
       this.current = { call, episode, policy };
+      feed?.upTo(i);
       const result = await runner.call(call.tool, call.arguments, { ...base, callId: call.id });
       const decision: CallDecision = {
         episode: episode.id,
@@ -125,21 +129,27 @@ export class ReplayEngine {
       };
       if (result.blockedBy) decision.gate = result.blockedBy;
       if (call.label?.attack !== undefined) decision.attack = call.label.attack;
-      if (result.approval && this.options.reviewer) decision.review = await this.review(runner, result.approval.id);
+      if (result.approval && this.options.reviewer) {
+        decision.review = await this.review(runner, result.approval.id, base.provenance);
+      }
       decisions.push(decision);
     }
     this.current = undefined;
     return { ok: true, decisions };
   }
 
-  private async review(runner: GatedToolRunner, id: string): Promise<NonNullable<CallDecision['review']>> {
+  private async review(
+    runner: GatedToolRunner,
+    id: string,
+    provenance: CallContext['provenance'],
+  ): Promise<NonNullable<CallDecision['review']>> {
     if (this.options.reviewer === 'deny') {
       const denied = await runner.deny(id, { by: REVIEWER, comment: '--deny-all' });
       return { decision: 'denied', status: 'blocked', reason: denied.ok ? 'approval_denied' : denied.reason };
     }
     const approved = await runner.approve(id, { by: REVIEWER, comment: '--approve-all' });
     if (!approved.ok) return { decision: 'approved', status: 'blocked', reason: approved.reason };
-    const resumed = await runner.resume(id);
+    const resumed = await runner.resume(id, provenance ? { provenance } : {});
     return { decision: 'approved', status: resumed.status, reason: resumed.reason };
   }
 
@@ -190,6 +200,26 @@ export class ReplayEngine {
     if (call.error) throw new RecordedToolError(call.error);
     return call.output;
   }
+}
+
+/**
+ * The run's provenance for an episode that records what the model read: a fresh log, fed each entry just before the
+ * first call made after the model read it (`upTo(i)` before call `i`), so every call sees what the model had seen.
+ */
+function provenanceFeed(episode: TraceEpisode): { log: ProvenanceLog; upTo(call: number): void } | undefined {
+  if (!episode.provenance) return undefined;
+  // Stable: entries read before the same call keep their order.
+  const entries = [...episode.provenance].sort((a, b) => a.before - b.before);
+  const log = new ProvenanceLog();
+  let next = 0;
+  return {
+    log,
+    upTo(call) {
+      for (; next < entries.length && entries[next]!.before <= call; next++) {
+        log.record(entries[next]!.source, entries[next]!.content);
+      }
+    },
+  };
 }
 
 /** The error a recorded call failed with, thrown again by the replay handler. */

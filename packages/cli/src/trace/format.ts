@@ -1,4 +1,4 @@
-import type { CallContext } from '@tollgate/core';
+import type { CallContext, ProvenanceSource } from '@tollgate/core';
 
 /**
  * One recorded tool call in tollgate's trace format.
@@ -21,6 +21,20 @@ export interface TraceCall {
   label?: { attack?: boolean };
 }
 
+/**
+ * Something the model read during the recorded run that a gate may ask about: the system prompt, the user's words,
+ * a tool's output. `before` is the index of the first call (from 0) made after the model read it; an entry with
+ * `before` past the last call was read after every call.
+ */
+export interface TraceProvenanceEntry {
+  /** Index of the first call made after the model read it. */
+  before: number;
+  /** Who wrote it: `{origin: 'system' | 'developer' | 'user'}` or `{origin: 'tool', tool, callId}`. */
+  source: ProvenanceSource;
+  /** What the model read: a string, or a JSON value for structured output. */
+  content: unknown;
+}
+
 /** Episode labels: flat, JSON scalar values (e.g. `{suite: 'slack', kind: 'attacked'}`), for grouping summaries. */
 export type EpisodeLabels = Record<string, string | number | boolean | null>;
 
@@ -37,6 +51,12 @@ export interface TraceEpisode {
   labels?: EpisodeLabels;
   /** The tool calls, in the order they were made. */
   calls: TraceCall[];
+  /**
+   * What the model read, in order, with the call it preceded: replay records it into the run's provenance
+   * (`ctx.provenance`) before that call, so provenance gates judge recorded traffic as they would live. Absent: the
+   * calls have no provenance.
+   */
+  provenance?: TraceProvenanceEntry[];
 }
 
 /** A parsed line, or why it was refused (a sentence naming the bad field). */
@@ -57,10 +77,37 @@ export function parseTraceEpisode(value: unknown): Parsed<TraceEpisode> {
     if (!call.ok) return fail(`calls[${i}]: ${call.message}`);
     calls.push(call.value);
   }
+  const provenance = parseProvenance(value.provenance);
+  if (!provenance.ok) return provenance;
   const episode: TraceEpisode = { id, calls };
   if (value.context) episode.context = value.context as TraceEpisode['context'];
   if (labels.value) episode.labels = labels.value;
+  if (provenance.value) episode.provenance = provenance.value;
   return { ok: true, value: episode };
+}
+
+/** Validates an episode's `provenance`: absent, or entries with a call index, a source and content. */
+export function parseProvenance(value: unknown): Parsed<TraceProvenanceEntry[] | undefined> {
+  if (value === undefined) return { ok: true, value: undefined };
+  if (!Array.isArray(value)) return fail('`provenance` must be an array');
+  for (const [i, entry] of value.entries()) {
+    const at = `provenance[${i}]`;
+    if (!isObject(entry)) return fail(`${at} must be an object`);
+    if (!Number.isInteger(entry.before) || (entry.before as number) < 0) {
+      return fail(`${at}.before must be a call index (an integer, 0 or more)`);
+    }
+    const source = entry.source;
+    const plain = isObject(source) && ['system', 'developer', 'user'].includes(source.origin as string);
+    const tool =
+      isObject(source) &&
+      source.origin === 'tool' &&
+      typeof source.tool === 'string' &&
+      typeof source.callId === 'string';
+    if (!plain && !tool) {
+      return fail(`${at}.source must be {origin: 'system' | 'developer' | 'user'} or {origin: 'tool', tool, callId}`);
+    }
+  }
+  return { ok: true, value: value as TraceProvenanceEntry[] };
 }
 
 function parseTraceCall(value: unknown): Parsed<TraceCall> {

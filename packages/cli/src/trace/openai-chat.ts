@@ -1,4 +1,5 @@
 import { fail, idOf, isObject, type Parsed, parseLabels, type TraceCall, type TraceEpisode } from './format.js';
+import { textOf, transcriptProvenance } from './provenance.js';
 
 /** What a tool message recorded for a call: its content and, in AgentDojo's transcripts, its error. */
 export interface RecordedOutput {
@@ -49,6 +50,8 @@ export function importOpenAIChat(value: unknown, line: number): Parsed<TraceEpis
   const episode: TraceEpisode = { id: idOf(value.id) ?? idOf(value.episode_id) ?? `line-${line}`, calls };
   if (value.context !== undefined) episode.context = value.context as TraceEpisode['context'];
   if (labels.value) episode.labels = labels.value;
+  // What the model read before each call: the system and user messages and the earlier tool outputs.
+  episode.provenance = transcriptProvenance(value.messages);
   return { ok: true, value: episode };
 }
 
@@ -62,10 +65,4 @@ export function toolOutputs(messages: readonly unknown[]): Map<string, RecordedO
     out.set(message.tool_call_id, recorded);
   }
   return out;
-}
-
-/** Message content as text: a string as is, content parts joined, anything else unchanged. */
-function textOf(content: unknown): unknown {
-  if (!Array.isArray(content)) return content;
-  return content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
 }
