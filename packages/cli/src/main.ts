@@ -38,8 +38,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--approve-all', 'stand-in reviewer: approve every approval and resume the call')
     .option('--deny-all', 'stand-in reviewer: deny every approval')
     .option('--step <ms>', 'replay clock step between calls that carry no time', '1000')
-    .option('-g, --group-by <label>', 'break the summary down by an episode label (e.g. suite, kind)')
+    .option('-g, --group-by <labels>', 'break the summary down by episode labels (e.g. suite, or suite,kind)')
     .option('--audit <file>', 'also record every call in a hash-chained JSONL audit file')
+    .option('--compare <module...>', 'also replay with these policy modules and show them side by side')
     .action(async (episodes: string, options) => {
       const { replayCommand } = await import('./commands/replay.js');
       code = await replayCommand(episodes, options, io);

@@ -6,6 +6,7 @@ import { readInput } from '../files.js';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
 import { loadPolicy } from '../policy/load.js';
 import { startProgress } from '../progress.js';
+import { ComparisonBuilder, groupValue, renderComparison } from '../replay/compare.js';
 import { ReplayEngine } from '../replay/engine.js';
 import { renderSummary } from '../replay/render.js';
 import { SummaryBuilder } from '../replay/summary.js';
@@ -37,6 +38,8 @@ export interface ReplayCommandOptions {
   groupBy?: string;
   /** Hash-chained JSONL audit file recording every replayed call; it must not exist yet (written once, at the end). */
   audit?: string;
+  /** More policy modules to replay the same episodes with, shown side by side with `policy` (`--compare`). */
+  compare?: string[];
 }
 
 /**
@@ -74,12 +77,13 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     for (const p of indexed.problems) if (!p.ok) summary.skip(p.line, `in ${options.transcripts}: ${p.message}`);
   }
   const audit = options.audit ? await openAudit(resolve(cwd, options.audit)) : undefined;
-  const engine = new ReplayEngine(loaded, {
-    ...(audit ? { extraGates: [audit.gate] } : {}),
+  const engineOptions = {
     ...(options.approveAll ? { reviewer: 'approve' as const } : {}),
     ...(options.denyAll ? { reviewer: 'deny' as const } : {}),
     ...(stepMs !== undefined ? { stepMs } : {}),
-  });
+  };
+  const engine = new ReplayEngine(loaded, { ...engineOptions, ...(audit ? { extraGates: [audit.gate] } : {}) });
+  const compare = await comparedPolicies(options, cwd, engineOptions);
   const out = options.out ? await openOut(resolve(cwd, options.out)) : undefined;
   const progress = startProgress(io.stderr, lines.length, 'replay');
   const started = performance.now();
@@ -93,7 +97,16 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
         break;
       }
       progress.tick();
-      await replayLine(line, { format: detected, transcripts, engine, summary, out, groupBy: options.groupBy });
+      await replayLine(line, {
+        format: detected,
+        transcripts,
+        engine,
+        summary,
+        out,
+        groupBy: options.groupBy,
+        compare,
+        policy: options.policy,
+      });
     }
   } finally {
     progress.stop();
@@ -101,7 +114,12 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
   }
   const audited = audit ? await audit.write() : 0;
   const result = summary.result(performance.now() - started);
-  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
+  const comparison = compare?.builder.result();
+  if (options.json) io.stdout.write(`${JSON.stringify(comparison ? { ...result, comparison } : result, null, 2)}\n`);
+  else {
+    io.stdout.write(renderSummary(result));
+    if (comparison) io.stdout.write(`\nSide by side, on the same episodes:\n${renderComparison(comparison)}`);
+  }
   if (audit) {
     const { failures, lastError } = audit.gate.stats();
     io.stderr.write(
@@ -124,6 +142,26 @@ interface LineRun {
   summary: SummaryBuilder;
   out: WriteStream | undefined;
   groupBy: string | undefined;
+  compare: Compared | undefined;
+  policy: string;
+}
+
+/** The `--compare` policies' engines, and the table they fill with the replayed policy. */
+interface Compared {
+  engines: { name: string; engine: ReplayEngine }[];
+  builder: ComparisonBuilder;
+}
+
+async function comparedPolicies(
+  options: ReplayCommandOptions,
+  cwd: string,
+  engineOptions: ConstructorParameters<typeof ReplayEngine>[1],
+): Promise<Compared | undefined> {
+  if (!options.compare?.length) return undefined;
+  const engines = [];
+  for (const name of options.compare)
+    engines.push({ name, engine: new ReplayEngine(await loadPolicy(name, cwd), engineOptions) });
+  return { engines, builder: new ComparisonBuilder([options.policy, ...options.compare], options.groupBy) };
 }
 
 /** Replays one input line into the summary and `--out`; a line that cannot be replayed is counted as skipped. */
@@ -134,8 +172,14 @@ async function replayLine(line: JsonlLine, run: LineRun): Promise<void> {
   const replayed = await run.engine.episode(episode.value);
   if (!replayed.ok) return run.summary.skip(line.line, replayed.message);
   const labels = episode.value.labels;
-  const group = run.groupBy && labels && Object.hasOwn(labels, run.groupBy) ? labels[run.groupBy] : undefined;
-  run.summary.addEpisode(replayed.decisions, group === undefined || group === null ? undefined : String(group));
+  run.summary.addEpisode(replayed.decisions, groupValue(labels, run.groupBy));
+  if (run.compare) {
+    run.compare.builder.add(run.policy, labels, replayed.decisions);
+    for (const { name, engine } of run.compare.engines) {
+      const other = await engine.episode(episode.value);
+      if (other.ok) run.compare.builder.add(name, labels, other.decisions);
+    }
+  }
   if (run.out && replayed.decisions.length) {
     run.out.write(replayed.decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));
   }
