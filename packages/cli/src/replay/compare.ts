@@ -101,13 +101,13 @@ export function renderComparison(c: Comparison): string {
     }
     rows.push(values);
   };
-  for (const g of groups) c.policies.forEach((p, i) => add(i === 0 ? g : '', p, c.rows[g]![p]));
-  c.policies.forEach((p, i) => add(i === 0 ? 'all' : '', p, totals.get(p)));
+  for (const g of groups) for (const [i, p] of c.policies.entries()) add(i === 0 ? g : '', p, c.rows[g]![p]);
+  for (const [i, p] of c.policies.entries()) add(i === 0 ? 'all' : '', p, totals.get(p));
   const widths = [header[0]!, header[1]!, header[2]!, ...sides.flatMap(() => cols)].map((h, i) =>
     Math.max(h.length, ...rows.map((r) => r[i]!.length)),
   );
   const cell = (text: string, i: number) => (i < 2 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!));
-  const span = cols.reduce((n, h, i) => n + widths[3 + i]! + (i ? 2 : 0), 0);
+  const span = cols.reduce((n, _h, i) => n + widths[3 + i]! + (i ? 2 : 0), 0);
   const lead = widths.slice(0, 3).reduce((n, w) => n + w + 2, 0);
   const out = [
     `${' '.repeat(lead)}${sides.map((s) => `${s} calls`.padEnd(span)).join('  ')}`.trimEnd(),
