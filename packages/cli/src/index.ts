@@ -9,7 +9,8 @@ export {
   type ReplayPolicy,
   type ToolGates,
 } from './policy/define.js';
+export type { Comparison, ComparisonCell } from './replay/compare.js';
 export type { CallDecision } from './replay/engine.js';
 export type { LabelTally, ReplaySummary, SkippedLine, Tally } from './replay/summary.js';
 export type { ToolSchema, ToolSpec } from './tools/normalize.js';
-export type { EpisodeLabels, TraceCall, TraceEpisode } from './trace/format.js';
+export type { EpisodeLabels, TraceCall, TraceEpisode, TraceProvenanceEntry } from './trace/format.js';
