@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REDIS_URL } from '@tollgate/test-utils';
 import { buildOverheadCases } from './cases/overhead.js';
+import { buildProvenanceCases } from './cases/provenance.js';
 import { buildRedisCases } from './cases/redis.js';
 import { budgetKeyScaling, buildGateCases, buildToolCases, rateKeyScaling } from './cases/scaling.js';
 import { buildPipeline, type THROUGHPUT_PIPELINES, throughputLevels } from './cases/throughput.js';
@@ -13,7 +14,12 @@ import { type CallCase, type MeasureOptions, measure } from './measure.js';
 
 /** What a child is asked to measure. */
 export type ChildJob =
-  | { kind: 'call'; section: 'overhead' | 'redis' | 'tools' | 'gates'; id: string; options: MeasureOptions }
+  | {
+      kind: 'call';
+      section: 'overhead' | 'redis' | 'tools' | 'gates' | 'provenance';
+      id: string;
+      options: MeasureOptions;
+    }
   | { kind: 'throughput'; id: (typeof THROUGHPUT_PIPELINES)[number]; ms: number }
   | { kind: 'keys'; id: 'rate' | 'budget'; checkpoints: number[] };
 
@@ -30,6 +36,8 @@ async function section(name: string, dir: string): Promise<{ cases: CallCase[]; 
       return buildRedisCases(REDIS_URL);
     case 'tools':
       return { cases: buildToolCases(TOOL_COUNTS), close: none };
+    case 'provenance':
+      return { cases: buildProvenanceCases(), close: none };
     default:
       return { cases: buildGateCases(GATE_COUNTS), close: none };
   }

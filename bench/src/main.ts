@@ -58,7 +58,10 @@ function inChild<T>(job: ChildJob | { kind: 'list'; section: string }): Promise<
  * pass, keeping for each case its pass with the lowest median and the range of the medians. Other work on a
  * shared machine only ever adds time, and passes spread over the run are unlikely to all meet the same burst.
  */
-async function section(name: 'overhead' | 'redis' | 'tools' | 'gates', rounds = options.rounds): Promise<Figure[]> {
+async function section(
+  name: 'overhead' | 'redis' | 'tools' | 'gates' | 'provenance',
+  rounds = options.rounds,
+): Promise<Figure[]> {
   const ids = await inChild<string[]>({ kind: 'list', section: name });
   const passes = new Map<string, Figure[]>(ids.map((id) => [id, []]));
   for (let pass = 0; pass < rounds; pass++) {
@@ -124,6 +127,9 @@ const keys = [
   await inChild<KeyScaling>({ kind: 'keys', id: 'budget', checkpoints }),
 ];
 
+log('provenance: a 200-message run with 1 MB of tool output');
+const provenance = await section('provenance');
+
 finishMachine(machine);
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -135,6 +141,7 @@ const results: BenchResults = {
   redis,
   throughput,
   scaling: { tools, gates, keys },
+  provenance,
   targets: [],
   durationSec: (performance.now() - started) / 1e3,
 };
@@ -174,6 +181,15 @@ function checkTargets(r: BenchResults): TargetCheck[] {
       met: fullMemory.overheadUs! <= 10,
     },
   ];
+  const floor = r.provenance.find((f) => f.id === 'provenance.floor-rescan')!;
+  const slowest = r.provenance
+    .filter((f) => f.id.startsWith('provenance.find-'))
+    .reduce((a, b) => (b.medianUs > a.medianUs ? b : a));
+  checks.push({
+    target: 'provenance: every query on a 200-message, 1 MB run ≤ 1/10 of one rescan of the run',
+    measured: `slowest ${slowest.medianUs.toFixed(1)} µs (${slowest.label}) vs rescan ${floor.medianUs.toFixed(0)} µs`,
+    met: slowest.medianUs * 10 <= floor.medianUs,
+  });
   if ('skipped' in r.redis) {
     checks.push({ target: 'Redis-backed pipeline targets', measured: `not measured: ${r.redis.skipped}`, met: false });
     return checks;

@@ -152,6 +152,22 @@ export function renderResults(r: BenchResults): string {
       `Eviction: ${k.eviction}`,
     );
   }
+  if (r.provenance?.length) {
+    const floor = r.provenance.find((f) => f.id === 'provenance.floor-rescan');
+    out.push(
+      '### Provenance: a 200-message run with 1 MB of tool output',
+      table(
+        ['case', 'median µs', 'medians over passes', 'p99 µs', '× one rescan of the run'],
+        r.provenance.map((f) => [
+          f.label,
+          us(f.medianUs),
+          f.medianRangeUs ? `${us(f.medianRangeUs[0])}–${us(f.medianRangeUs[1])}` : '',
+          us(f.p99Us),
+          floor ? times(f.medianUs / floor.medianUs) : '',
+        ]),
+      ),
+    );
+  }
   return out.join('\n\n');
 }
 

@@ -27,6 +27,8 @@ export interface BenchResults {
   redis: RedisResult | { skipped: string };
   throughput: ThroughputFigure[];
   scaling: { tools: Figure[]; gates: Figure[]; keys: KeyScaling[] };
+  /** A 200-message run with 1 MB of tool output: recording it, queries on it and their rescan floor, a gated call. */
+  provenance: Figure[];
   targets: TargetCheck[];
   /** Seconds the whole run took. */
   durationSec: number;

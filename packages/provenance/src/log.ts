@@ -153,14 +153,19 @@ export class ProvenanceLog implements ProvenanceRecorder {
   }
 
   private occurrence(segment: Segment, p: Posting, match: ProvenanceOccurrence['match']): ProvenanceOccurrence {
-    const occurrence: ProvenanceOccurrence = {
+    const occurrence = {
       source: this.sources[segment.entry]!,
       entry: segment.entry,
       whole: p.whole,
       match,
-      excerpt: excerptAround(segment.text, p.start, p.end),
-    };
+    } as ProvenanceOccurrence;
     if (segment.field !== undefined) occurrence.field = segment.field;
+    // Built when read: a common value can occur thousands of times, and a gate reads a few excerpts.
+    let excerpt: string | undefined;
+    Object.defineProperty(occurrence, 'excerpt', {
+      enumerable: true,
+      get: () => (excerpt ??= excerptAround(segment.text, p.start, p.end)),
+    });
     return occurrence;
   }
 }
