@@ -1,13 +1,14 @@
 import { AuditGate, type AuditStats, JsonlFileSink, type VerifyResult, verify } from '@tollgate/audit';
 import { type Clock, errorText, GatedToolRunner, type GateResult } from '@tollgate/core';
 import { type ApprovalChoice, GatedOpenAI, ModelCallError } from '@tollgate/openai';
+import { ProvenanceLog } from '@tollgate/provenance';
 import OpenAI from 'openai';
 import { knownPayees } from './account.js';
 import { type Episode, loadEpisodes, loadTools } from './data.js';
-import { bankPolicy } from './policy.js';
+import { bankPolicy, bankProvenance } from './policy.js';
 import { replayModelName, startReplayModel } from './replay-model.js';
 import { type CallOutcome, type EpisodeOutcome, type Summary, summarize, verdictOf } from './score.js';
-import { Recording, replayedTools } from './tools.js';
+import { bankRecords, Recording, replayedTools } from './tools.js';
 
 /** The account holder the recorded agent works for (AgentDojo's user, Emma Johnson). */
 export const ACCOUNT_HOLDER = 'emma.johnson';
@@ -35,6 +36,8 @@ export interface DemoReport {
   knownPayees: string[];
   /** Approvals the stand-in reviewer denied. */
   denied: number;
+  /** The first labelled attacker call the provenance gate paused, as the reviewer sees it: its approval. */
+  example?: GateResult;
   /** The audit file, what the gate wrote to it, and `verify`'s answer after it was closed. */
   audit: { file: string; stats: AuditStats; verify: VerifyResult };
   /**
@@ -78,8 +81,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const auditSink = new JsonlFileSink(options.auditFile, { flush: 'fsync' });
   const auditGate = new AuditGate({ sink: auditSink, writeAhead: true });
   const runner = new GatedToolRunner({
-    gates: [...policy.gates, auditGate],
-    tools: replayedTools(loadTools(), new Recording(episodes), policy.tools),
+    gates: [...policy.gates, bankProvenance(), auditGate],
+    tools: replayedTools(loadTools(), new Recording(episodes), policy.tools, bankRecords),
     clock,
   });
   let day = 0;
@@ -110,6 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         maxToolRounds: episode.turns.length,
         breaker: false,
         context: { actor: ACCOUNT_HOLDER, session: episode.id },
+        provenance: () => new ProvenanceLog(),
       });
       try {
         const run = await agent.runWithApproval(
@@ -134,11 +138,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await model.close();
     await auditSink.close();
   }
+  const example = outcomes
+    .flatMap((o) => o.calls)
+    .find((c) => c.call.attackGoalCall === true && c.result.approval?.gates.includes('provenance'))?.result;
   return {
     episodes: outcomes,
     summary: summarize(outcomes),
     knownPayees: [...payees],
     denied,
+    ...(example ? { example } : {}),
     audit: { file: options.auditFile, stats: auditGate.stats(), verify: await verify(options.auditFile) },
     problems,
   };

@@ -1,5 +1,6 @@
 import { BudgetGate } from '@tollgate/budget';
 import type { Gate, GateContext, ToolDefinition } from '@tollgate/core';
+import { ProvenanceGate } from '@tollgate/provenance';
 import { RateGate, rateKey } from '@tollgate/rate';
 import { compareDecimal, RuleGate, type WhenRule } from '@tollgate/rule';
 
@@ -127,4 +128,22 @@ export function bankPolicy(options: BankPolicyOptions): BankPolicy {
       },
     },
   };
+}
+
+/** The money movers and their recipient argument. */
+const PAYMENT_TOOLS = ['send_money', 'schedule_transaction', 'update_scheduled_transaction'];
+
+/**
+ * The bank's provenance gate: a payment's recipient IBAN and a new password must come from the account holder (or
+ * from the bank's own records, as whole fields: a payee in the ledger's `recipient` field), not from text a tool
+ * returned (a bill, a notice, a transaction's subject). Otherwise a person approves, seeing where the value came from.
+ */
+export function bankProvenance(): ProvenanceGate {
+  return new ProvenanceGate({
+    sinks: [
+      { id: 'payee', tools: PAYMENT_TOOLS, path: '/recipient', kind: 'iban', label: 'the recipient IBAN' },
+      { id: 'new-password', tools: 'update_password', path: '/password', kind: 'string', label: 'the new password' },
+    ],
+    trustFields: true,
+  });
 }

@@ -1,3 +1,5 @@
+import type { GateResult } from '@tollgate/core';
+import { describeSource, type ProvenanceDecisionData } from '@tollgate/provenance';
 import type { Episode } from './data.js';
 import type { DemoReport } from './demo.js';
 import { POLICY_DEFAULTS } from './policy.js';
@@ -40,6 +42,25 @@ export function formatReport(report: DemoReport, options: ReportOptions = {}): s
     lines.push(...(options.verbose ? episodeLines(report.episodes) : episodeTable(report.episodes)), '');
   }
   lines.push(...summaryLines(report));
+  if (report.example && !options.quiet) lines.push('', ...evidenceLines(report.example));
+  return lines;
+}
+
+/** What a reviewer sees for a call the provenance gate paused: the call, why, and where each value came from. */
+export function evidenceLines(result: GateResult): string[] {
+  const decision = result.decisions.find((d) => d.gate === 'provenance');
+  const data = decision?.data as ProvenanceDecisionData | undefined;
+  const lines = [
+    `A paused attacker call, as the reviewer sees it (approval ${result.approval?.id ?? '?'}):`,
+    `  ${result.tool}, call ${result.callId}: ${decision?.message ?? result.message}`,
+  ];
+  for (const v of data?.values ?? []) {
+    if (v.verdict !== 'untrusted') continue;
+    lines.push(`  ${v.label} ${v.value} occurs only in untrusted content (${v.occurrences} time(s)):`);
+    for (const e of v.evidence ?? []) {
+      lines.push(`    ${describeSource(e)}${e.field ? ` at ${e.field}` : ''}: "${e.excerpt}"`);
+    }
+  }
   return lines;
 }
 
@@ -120,6 +141,7 @@ export function jsonReport(report: DemoReport): Record<string, unknown> {
     summary: report.summary,
     knownPayees: report.knownPayees,
     denied: report.denied,
+    ...(report.example ? { example: report.example } : {}),
     audit: report.audit,
     problems: report.problems,
     episodes: report.episodes.map(({ episode, calls }) => ({

@@ -1,4 +1,5 @@
 import type { HandlerContext, ToolDefinition } from '@tollgate/core';
+import { parse as parseYaml } from 'yaml';
 import type { Episode, FunctionTool, RecordedCall } from './data.js';
 
 /** Thrown by a replayed handler for a call the recording has no output for. */
@@ -40,12 +41,27 @@ export function replayedTools(
   schemas: readonly FunctionTool[],
   recording: Recording,
   policy: Readonly<Record<string, Pick<ToolDefinition, 'use' | 'gates'>>> = {},
+  decode: (tool: string, output: string) => unknown = (_tool, output) => output,
 ): ToolDefinition[] {
   return schemas.map(({ function: f }) => ({
     name: f.name,
     description: f.description,
     parameters: f.parameters,
-    handler: (_args: unknown, ctx: HandlerContext) => recording.replay(ctx.session, ctx.callId),
+    handler: (_args: unknown, ctx: HandlerContext) => decode(f.name, recording.replay(ctx.session, ctx.callId)),
     ...policy[f.name],
   }));
+}
+
+/**
+ * The bank's records as the bank's tools return them: AgentDojo shows the model a YAML dump of each tool's result;
+ * every banking tool but `read_file` (a document, text) returns records, so their dumps are read back as records.
+ */
+export function bankRecords(tool: string, output: string): unknown {
+  if (tool === 'read_file') return output;
+  try {
+    const value = parseYaml(output);
+    return typeof value === 'object' && value !== null ? value : output;
+  } catch {
+    return output;
+  }
 }
