@@ -2,10 +2,10 @@ import {
   type ApprovalRecord,
   type ApprovalStore,
   type ApprovalTransition,
+  applyDecision,
   effectiveStatus,
   Reason,
   refuseConsume,
-  refuseDecide,
 } from '@tollgate/core';
 import type { Redis } from 'ioredis';
 import { CREATE, TRANSITION } from './scripts.js';
@@ -28,12 +28,15 @@ export interface RedisApprovalStoreOptions {
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 type Scripts = Record<'tollgateApprovalCreate' | 'tollgateApprovalTransition', Script>;
 
-/** How many times a transition re-reads after losing a race: a record changes state at most twice. */
-const MAX_ATTEMPTS = 4;
+/**
+ * How many times a transition re-reads after losing a race. A loss means another write succeeded, and a record
+ * takes at most `quorum.required` approvals and one consume, so this bound is never reached by fair play.
+ */
+const attemptsFor = (record: ApprovalRecord | undefined) => (record?.quorum?.required ?? 1) + 3;
 
 /**
  * Approvals in Redis: they survive a process restart and are shared by every process on that Redis.
- * The transition rules are core's own ({@link refuseDecide}, {@link refuseConsume}, {@link effectiveStatus}),
+ * The transition rules are core's own ({@link applyDecision}, {@link refuseConsume}, {@link effectiveStatus}),
  * applied to the record as read; a Lua compare-and-set on the record's version then makes `decide` and
  * `consume` atomic and single-use (a caller that loses the race re-reads and gets the rule's refusal), and
  * refuses once `now >= expiresAt`. Redis deletes each record at `expiresAt + retainMs` (PEXPIREAT, by the
@@ -96,15 +99,15 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   decide(id: string, decision: NonNullable<ApprovalRecord['decision']>, now: number): Promise<ApprovalTransition> {
-    return this.transition(id, now, refuseDecide, (record) => ({
-      ...record,
-      status: decision.status,
-      decision: { ...decision },
-    }));
+    return this.transition(id, now, (record) => applyDecision(record, decision, now));
   }
 
   consume(id: string, now: number): Promise<ApprovalTransition> {
-    return this.transition(id, now, refuseConsume, (record) => ({ ...record, status: 'consumed', consumedAt: now }));
+    return this.transition(id, now, (record) => {
+      const refusal = refuseConsume(record, now);
+      if (refusal || !record) return { ok: false, reason: refusal ?? Reason.approvalNotFound };
+      return { ok: true, record: { ...record, status: 'consumed', consumedAt: now } };
+    });
   }
 
   async listPending(now: number, limit = 100): Promise<ApprovalRecord[]> {
@@ -138,18 +141,16 @@ export class RedisApprovalStore implements ApprovalStore {
   private async transition(
     id: string,
     now: number,
-    refuse: typeof refuseDecide,
-    next: (record: ApprovalRecord) => ApprovalRecord,
+    step: (record: ApprovalRecord | undefined) => ApprovalTransition,
   ): Promise<ApprovalTransition> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    let attempts = 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const stored = await this.read(id);
-      const refusal = refuse(stored?.record, now);
-      if (refusal || !stored) {
-        return stored
-          ? { ok: false, reason: refusal ?? Reason.approvalNotFound, record: view(stored.record, now) }
-          : { ok: false, reason: Reason.approvalNotFound };
-      }
-      const updated = next(stored.record);
+      attempts = attemptsFor(stored?.record);
+      const t = step(stored?.record);
+      if (!t.ok) return stored ? { ok: false, reason: t.reason, record: view(stored.record, now) } : t;
+      if (!stored) return { ok: false, reason: Reason.approvalNotFound };
+      const updated = t.record;
       const answer = await this.scripts.tollgateApprovalTransition(
         this.recordKey(id),
         this.pendingKey,

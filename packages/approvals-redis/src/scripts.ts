@@ -14,7 +14,8 @@ return 1
 `;
 
 /**
- * Transition: compare-and-set on the version read by the caller, refused server-side once expired.
+ * Transition: compare-and-set on the version read by the caller, refused server-side once expired. A record that
+ * stays `pending` (one approval of several) stays in the pending index.
  * KEYS: record, pending index. ARGV: expected version, new json, new status, now, id.
  * Returns 'ok', 'missing', 'conflict' (someone else changed it first) or 'expired'.
  */
@@ -24,6 +25,6 @@ if not v then return 'missing' end
 if v ~= ARGV[1] then return 'conflict' end
 if tonumber(ARGV[4]) >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then return 'expired' end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3], 'v', tostring(tonumber(v) + 1))
-redis.call('ZREM', KEYS[2], ARGV[5])
+if ARGV[3] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[5]) end
 return 'ok'
 `;

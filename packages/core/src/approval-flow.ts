@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type ApprovalDecision, type ApprovalRecord, type ApprovalStore, describeRefusal } from './approvals.js';
+import {
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalStore,
+  describeRefusal,
+  mergeQuorums,
+  quorumProblem,
+} from './approvals.js';
 import type { CallState, Outcome } from './call.js';
 import { type Caller, callerOf } from './caller.js';
 import type { Clock } from './clock.js';
@@ -52,6 +59,18 @@ export class ApprovalFlow {
    */
   async request(state: CallState, context: CallContext, askers: Asker[]): Promise<Outcome> {
     const first = askers[0]!.decision;
+    for (const { gate, decision } of askers) {
+      const problem = decision.quorum === undefined ? undefined : quorumProblem(decision.quorum);
+      if (problem) {
+        return {
+          status: 'blocked',
+          blockedBy: gate.name,
+          reason: Reason.gateError,
+          message: `Gate "${gate.name}" asked for an approval with an unusable quorum (${problem}). It did not run.`,
+        };
+      }
+    }
+    const quorum = mergeQuorums(askers.map((a) => a.decision.quorum));
     const now = this.clock.now();
     const data = Object.fromEntries(askers.map((a) => [a.gate.name, a.decision.data]));
     const args = state.ctx.args;
@@ -66,6 +85,7 @@ export class ApprovalFlow {
       digest: approvalDigest({ tool: state.tool, callId: state.callId, args, caller, bind }),
       data,
     };
+    if (quorum) ticket.quorum = quorum;
     const message = first.message ?? 'This call needs a human approval before it can run.';
     const outcome: Outcome = { status: 'approval_required', blockedBy: first.gate, reason: first.reason, message };
     if (state.ctx.dryRun) return outcome;
@@ -85,6 +105,7 @@ export class ApprovalFlow {
       expiresAt: ticket.expiresAt,
     };
     if (bind !== undefined) record.bind = bind;
+    if (quorum) record.quorum = quorum;
     try {
       await this.store.create(record);
     } catch (err) {
@@ -168,7 +189,10 @@ export class ApprovalFlow {
     }
   }
 
-  /** Records a human's decision, then tells the gates that asked (`onApprovalDecision`). Never throws. */
+  /**
+   * Records a human's decision (with a quorum, maybe one approval of several: the record stays `pending`), then,
+   * once it is final, tells the gates that asked (`onApprovalDecision`). Never throws.
+   */
   async decide(
     id: string,
     status: 'approved' | 'denied',
@@ -200,7 +224,8 @@ export class ApprovalFlow {
     }
     const record = t.record;
     const warnings: string[] = [];
-    for (const { gate } of pipelineOf(record.tool)) {
+    const final = record.status !== 'pending';
+    for (const { gate } of final ? pipelineOf(record.tool) : []) {
       if (!gate.onApprovalDecision || !record.gates.includes(gate.name)) continue;
       try {
         await gate.onApprovalDecision(record);

@@ -101,6 +101,7 @@ export function beginCall(init: CallInit, clock: Clock): CallState {
 function resumedApproval(record: ApprovalRecord): ResumedApproval {
   const approval: ResumedApproval = { id: record.id, by: record.decision?.by, gates: record.gates, data: record.data };
   if (record.decision?.comment !== undefined) approval.comment = record.decision.comment;
+  if (record.approvals) approval.approvers = record.approvals.map((a) => a.by);
   return approval;
 }
 

@@ -39,8 +39,10 @@ export interface CallContext {
 export interface ResumedApproval {
   /** The approval's id (`apr_…`). */
   id: string;
-  /** Who approved it. */
+  /** Who approved it (with a quorum: the approval that completed it). */
   by: string | undefined;
+  /** With a quorum: everyone who approved it, in order. */
+  approvers?: readonly string[];
   /** The approver's comment, if any. */
   comment?: string;
   /** The gates that asked for it; the runner skips their `check` on this resume. */

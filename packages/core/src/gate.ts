@@ -1,4 +1,4 @@
-import type { ApprovalRecord } from './approvals.js';
+import type { ApprovalQuorum, ApprovalRecord } from './approvals.js';
 import type { GateContext } from './context.js';
 import type { GateResult, GateStatus } from './result.js';
 
@@ -35,6 +35,11 @@ export interface GateDecision {
   data?: Record<string, unknown>;
   /** Set when the gate itself failed and `failMode` decided the outcome. */
   error?: { name: string; message: string };
+  /**
+   * With `require_approval`: who must approve (N distinct people, optionally from a list, never the caller). The
+   * strictest of every asking gate's quorum is stored with the approval. Absent: one approval by anyone.
+   */
+  quorum?: ApprovalQuorum;
   /** `false` for a gate in shadow: its outcome is recorded as computed but neither blocks nor pauses the call. */
   enforced?: false;
 }

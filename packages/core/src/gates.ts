@@ -107,6 +107,7 @@ export function toDecision(gate: Gate, verdict: GateVerdict): GateDecision {
   if (verdict.retryAfterMs !== undefined) decision.retryAfterMs = verdict.retryAfterMs;
   if (verdict.data !== undefined) decision.data = verdict.data;
   if (verdict.error !== undefined) decision.error = verdict.error;
+  if (verdict.quorum !== undefined) decision.quorum = verdict.quorum;
   if (gate.shadow === true) decision.enforced = false;
   return decision;
 }

@@ -1,15 +1,20 @@
 export type { ApprovalResponse, ResumeExpectation } from './approval-flow.js';
 export {
   type ApprovalDecision,
+  type ApprovalQuorum,
   type ApprovalRecord,
   type ApprovalRefusal,
   type ApprovalStatus,
   type ApprovalStore,
   type ApprovalTransition,
+  type ApprovalVote,
+  applyDecision,
   describeRefusal,
   effectiveStatus,
   MemoryApprovalStore,
   type MemoryApprovalStoreOptions,
+  mergeQuorums,
+  quorumProblem,
   refuseConsume,
   refuseDecide,
 } from './approvals.js';

@@ -78,6 +78,7 @@ export async function runBeforeExecute(state: CallState, recorder: Recorder): Pr
 /** What a gate that asked for the approval records on its resume: allowed, with its own earlier data. */
 function approvedDecision(gate: Gate, approval: ApprovalRecord): GateDecision {
   const data: Record<string, unknown> = { approvalId: approval.id, by: approval.decision?.by };
+  if (approval.approvals) data.approvers = approval.approvals.map((a) => a.by);
   const asked = approval.data[gate.name];
   if (asked !== undefined) data.asked = asked;
   return {

@@ -48,6 +48,12 @@ export const Reason = {
   approvalBindingChanged: 'approval_binding_changed',
   /** It was already decided. */
   approvalAlreadyDecided: 'approval_already_decided',
+  /** With a quorum: the approver is the call's own actor. */
+  approvalSelfApproval: 'approval_self_approval',
+  /** With a quorum that lists approvers: the decider is not one of them. */
+  approvalNotApprover: 'approval_not_approver',
+  /** With a quorum: this person already approved; the next approval must come from someone else. */
+  approvalDuplicateApprover: 'approval_duplicate_approver',
   /** `approve`/`deny` without a valid decision (`by` missing or empty). */
   invalidDecision: 'invalid_decision',
   /** The approval store failed. */

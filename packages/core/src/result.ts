@@ -1,3 +1,4 @@
+import type { ApprovalQuorum } from './approvals.js';
 import type { GateDecision } from './gate.js';
 
 /** How a call ended. */
@@ -16,6 +17,8 @@ export interface ApprovalTicket {
   digest: string;
   /** Each asking gate's data, by gate name (e.g. BIGHUB's `request_id`). */
   data: Record<string, Record<string, unknown> | undefined>;
+  /** Who must approve, when an asking gate set a quorum (see {@link ApprovalQuorum}). */
+  quorum?: ApprovalQuorum;
 }
 
 /** Where time went, in ms. */

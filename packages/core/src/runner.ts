@@ -150,7 +150,11 @@ export class GatedToolRunner {
     return runCall(this.engine, { tool: name, args, context: context ?? {}, dryRun: true });
   }
 
-  /** Approves a pending approval. Refused (never thrown) when it is unknown, expired or already decided. */
+  /**
+   * Approves a pending approval. Refused (never thrown) when it is unknown, expired or already decided, and, for
+   * an approval with a quorum, when the approver is the call's actor, not a listed approver, or approved already.
+   * With a quorum short of its count, the answer is `ok` with the record still `pending` and the approval added.
+   */
   approve(id: string, decision: ApprovalDecision): Promise<ApprovalResponse> {
     return this.approvals.decide(id, 'approved', decision, (tool) => this.registry.pipelineOf(tool));
   }
