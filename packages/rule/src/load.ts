@@ -7,6 +7,7 @@ import { RuleLoadError, type RuleLoadIssue } from './errors.js';
 import { RuleIssue } from './issue.js';
 import { escapeJsonPointerToken } from './json-pointer.js';
 import { compileMatch } from './match.js';
+import { assertQuorum } from './predicates.js';
 import { RULES_SCHEMA, type RulesDocumentJson } from './schema.js';
 import type { WhenRule } from './types.js';
 
@@ -65,6 +66,10 @@ export function loadRules(input: unknown, options: LoadRulesOptions = {}): WhenR
         when: (ctx) => match(ctx) && condition(ctx.args),
       };
       if (json.description !== undefined) rule.description = json.description;
+      if (json.quorum !== undefined) {
+        assertQuorum(json.quorum, json.effect, `${at}/quorum`);
+        rule.quorum = json.quorum;
+      }
       rules.push(Object.freeze(rule));
     } catch (err) {
       if (!(err instanceof RuleIssue)) throw err;

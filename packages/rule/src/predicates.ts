@@ -1,5 +1,5 @@
-import type { GateContext } from '@tollgate/core';
-import { errorName, errorText } from '@tollgate/core';
+import type { ApprovalQuorum, GateContext } from '@tollgate/core';
+import { errorName, errorText, quorumProblem } from '@tollgate/core';
 import { RuleIssue } from './issue.js';
 import { RULE_EFFECTS, type Rule, type RuleEffect } from './types.js';
 
@@ -68,6 +68,17 @@ export function assertRule(rule: unknown, at: string): asserts rule is Rule {
   if (hasRequire && 'effect' in r) {
     throw new RuleIssue(`${at}/effect`, 'a `require` rule always blocks when it fails; it takes no effect');
   }
+  if (r.quorum !== undefined) assertQuorum(r.quorum, r.effect, `${at}/quorum`);
+}
+
+/**
+ * Checks a rule's `quorum`: only a `require_approval` rule takes one, and it must be one core can store.
+ * @throws RuleIssue at `at`
+ */
+export function assertQuorum(quorum: unknown, effect: unknown, at: string): asserts quorum is ApprovalQuorum {
+  if (effect !== 'require_approval') throw new RuleIssue(at, 'only a require_approval rule takes a quorum');
+  const problem = quorumProblem(quorum);
+  if (problem) throw new RuleIssue(at, problem);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

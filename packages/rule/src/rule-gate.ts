@@ -1,8 +1,10 @@
 import {
+  type ApprovalQuorum,
   type FailMode,
   type Gate,
   type GateContext,
   type GateVerdict,
+  mergeQuorums,
   readToolOptions,
   ToolOptionsError,
 } from '@tollgate/core';
@@ -118,6 +120,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
     const rules = tool.rules.length > 0 ? [...this.rules, ...tool.rules] : this.rules;
     const matched: MatchedRule[] = [];
     const firstByEffect = new Map<RuleEffect, { entry: MatchedRule; rule: Rule }>();
+    const quorums: ApprovalQuorum[] = [];
     for (const rule of rules) {
       const outcome = evaluateRule(rule, ctx);
       if (outcome.effect === null) continue;
@@ -126,6 +129,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
           ? { id: rule.id, effect: 'block', reason: RuleReason.predicateError, error: outcome.error }
           : { id: rule.id, effect: outcome.effect, reason: rule.reason };
       matched.push(entry);
+      if (entry.effect === 'require_approval' && rule.quorum) quorums.push(rule.quorum);
       if (!firstByEffect.has(entry.effect)) firstByEffect.set(entry.effect, { entry, rule });
     }
 
@@ -152,7 +156,10 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
       const message = entry.error
         ? `The rule "${entry.id}" could not be evaluated, so the call was blocked. Retrying will not help; tell the user.`
         : rule.message;
-      return { outcome: entry.effect, reason: entry.reason, message, data };
+      const verdict: GateVerdict = { outcome: entry.effect, reason: entry.reason, message, data };
+      const quorum = entry.effect === 'require_approval' ? mergeQuorums(quorums) : undefined;
+      if (quorum) verdict.quorum = quorum;
+      return verdict;
     }
 
     data.defaulted = true;

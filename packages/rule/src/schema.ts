@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ApprovalQuorum } from '@tollgate/core';
 import type { RuleEffect } from './types.js';
 
 /** The comparison operators a declarative condition can use. */
@@ -75,6 +76,8 @@ export interface RuleJson {
   message: string;
   /** For people reading the rules. */
   description?: string;
+  /** With `require_approval`: who must approve (N distinct people, optionally from a list, never the caller). */
+  quorum?: ApprovalQuorum;
   /** Which calls the rule applies to (default: every call). */
   match?: MatchJson;
   /** A condition on the arguments (default: always true). */

@@ -1,4 +1,4 @@
-import type { GateContext, GateOptions } from '@tollgate/core';
+import type { ApprovalQuorum, GateContext, GateOptions } from '@tollgate/core';
 
 /** What a matching rule does to the call. Precedence: `block` beats `require_approval`, which beats `allow`. */
 export type RuleEffect = 'allow' | 'block' | 'require_approval';
@@ -16,6 +16,11 @@ export interface RuleBase {
   message: string;
   /** For people reading the rules; never shown to the model. */
   description?: string;
+  /**
+   * With effect `require_approval`: who must approve, e.g. `{ required: 2 }` for two people, never the call's
+   * actor. Several matching rules with a quorum ask for the strictest of them (core's `mergeQuorums`).
+   */
+  quorum?: ApprovalQuorum;
 }
 
 /**
