@@ -1,4 +1,5 @@
 import {
+  type ApprovalRecord,
   errorText,
   type FailMode,
   type Gate,
@@ -7,7 +8,14 @@ import {
   type GateVerdict,
   UnavailableError,
 } from '@tollgate/core';
-import { type AuditEntry, type AuditKind, intentEntry, outcomeEntry } from './record.js';
+import {
+  type AuditEntry,
+  type AuditKind,
+  type AuditRecord,
+  approvalEntry,
+  intentEntry,
+  outcomeEntry,
+} from './record.js';
 import { Redactor, type RedactorOptions } from './redact.js';
 import type { AuditSink } from './sinks/sink.js';
 
@@ -34,7 +42,7 @@ export interface AuditGateOptions {
 
 /** Which record a sink failed to write. */
 export interface AuditFailureInfo {
-  /** The record that failed: `intent` or `outcome`. */
+  /** The record that failed: `intent`, `outcome` or `approval`. */
   kind: AuditKind;
   /** The call it was for. */
   callId: string;
@@ -48,6 +56,8 @@ export interface AuditStats {
   intents: number;
   /** Outcome records written. */
   outcomes: number;
+  /** Approval-decision records written ({@link AuditGate.recordApproval}). */
+  approvals: number;
   /** Records a sink failed to write. */
   failures: number;
   /** The latest failure's message. */
@@ -78,7 +88,7 @@ export class AuditGate implements Gate {
   private readonly redactor: Redactor;
   private readonly maxValueChars: number;
   private readonly onError: AuditGateOptions['onError'];
-  private readonly counts: AuditStats = { intents: 0, outcomes: 0, failures: 0 };
+  private readonly counts: AuditStats = { intents: 0, outcomes: 0, approvals: 0, failures: 0 };
 
   /** @throws TypeError without a sink, or for a `maxValueChars` below 64 */
   constructor(options: AuditGateOptions) {
@@ -99,8 +109,31 @@ export class AuditGate implements Gate {
 
   /** Records the final result of a call. Rejects (after counting and `onError`) when the sink failed. */
   async record(result: GateResult, ctx: GateContext): Promise<void> {
-    const error = await this.write('outcome', ctx, () => outcomeEntry(result, ctx, this.entryOptions()));
+    const error = await this.write('outcome', ctx, () => this.append(outcomeEntry(result, ctx, this.entryOptions())));
     if (error !== undefined) throw new Error(`audit sink failed to write the outcome record: ${error}`);
+  }
+
+  /**
+   * Records a person's decision on an approval (an `approval` record: who, what, their comment), for a reviewer's
+   * console or any code that calls `runner.approve`/`deny`: pass the answer's record and what this person said.
+   * The runner does not call it; wire it where decisions are taken. Rejects (after counting and `onError`) when
+   * the sink failed, so the caller can tell the reviewer the decision stands but is not on record.
+   * @returns the sealed record
+   */
+  async recordApproval(
+    approval: ApprovalRecord,
+    decision: { by: string; said: 'approved' | 'denied'; comment?: string },
+    now: number = Date.now(),
+  ): Promise<AuditRecord> {
+    const site = { callId: approval.callId, tool: approval.tool };
+    let sealed: AuditRecord | undefined;
+    const error = await this.write('approval', site, async () => {
+      sealed = await this.sink.append(approvalEntry(approval, decision, now, this.entryOptions()));
+    });
+    if (error !== undefined || !sealed) {
+      throw new Error(`audit sink failed to write the approval record: ${error ?? 'no record'}`);
+    }
+    return sealed;
   }
 
   /** Counts so far: records written per kind, and sink failures. */
@@ -109,7 +142,7 @@ export class AuditGate implements Gate {
   }
 
   private async writeIntent(ctx: GateContext): Promise<GateVerdict> {
-    const error = await this.write('intent', ctx, () => intentEntry(ctx, this.entryOptions()));
+    const error = await this.write('intent', ctx, () => this.append(intentEntry(ctx, this.entryOptions())));
     if (error !== undefined) throw new UnavailableError('the audit log', { cause: new Error(error) });
     return { outcome: 'allow', reason: 'ok' };
   }
@@ -118,22 +151,30 @@ export class AuditGate implements Gate {
    * Builds and appends a record; returns the redacted error message on failure, after counting and reporting
    * it. Building is inside the try: a result that cannot be serialized is a failure to audit, not a crash.
    */
-  private async write(kind: AuditKind, ctx: GateContext, build: () => AuditEntry): Promise<string | undefined> {
+  private async write(
+    kind: AuditKind,
+    site: { callId: string; tool: string },
+    store: () => Promise<unknown>,
+  ): Promise<string | undefined> {
     try {
-      await this.sink.append(build());
-      this.counts[kind === 'intent' ? 'intents' : 'outcomes']++;
+      await store();
+      this.counts[kind === 'intent' ? 'intents' : kind === 'outcome' ? 'outcomes' : 'approvals']++;
       return undefined;
     } catch (err) {
       const message = this.redactor.redactString(errorText(err));
       this.counts.failures++;
       this.counts.lastError = message;
       try {
-        this.onError?.(err, { kind, callId: ctx.callId, tool: ctx.tool });
+        this.onError?.(err, { kind, callId: site.callId, tool: site.tool });
       } catch {
         // The callback's own failure must not turn an audit failure into a crash.
       }
       return message;
     }
+  }
+
+  private async append(entry: AuditEntry): Promise<void> {
+    await this.sink.append(entry);
   }
 
   private entryOptions() {

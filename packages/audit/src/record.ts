@@ -1,12 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import type { GateContext, GateDecision, GateResult, GateStatus, Json, Stage } from '@tollgate/core';
+import type { ApprovalRecord, GateContext, GateDecision, GateResult, GateStatus, Json, Stage } from '@tollgate/core';
 import type { Redactor } from './redact.js';
 
 /** Version of the record format, written as `v` on every record. */
 export const AUDIT_FORMAT_VERSION = 1;
 
-/** `intent`: written before the handler runs (write-ahead); `outcome`: the call's final result. */
-export type AuditKind = 'intent' | 'outcome';
+/**
+ * `intent`: written before the handler runs (write-ahead); `outcome`: the call's final result; `approval`: a
+ * person's decision on the call's approval (who, when, their comment), written when it is taken.
+ */
+export type AuditKind = 'intent' | 'outcome' | 'approval';
+
+/** What an `approval` record says was decided. */
+export interface AuditApproval {
+  /** The approval's state after the decision: `approved`, `denied`, or `pending` (one approval of several). */
+  status: ApprovalRecord['status'];
+  /** Who decided: the reviewer's identity. */
+  by: string;
+  /** `approved` or `denied`: what this person said. */
+  said: 'approved' | 'denied';
+  /** Their comment, redacted. */
+  comment?: string;
+  /** With a quorum: everyone who has approved so far, and how many are required. */
+  approvals?: string[];
+  required?: number;
+}
 
 /** A value too long for the record: the start of its (redacted) JSON text and its full length. */
 export interface TruncatedValue {
@@ -80,6 +98,8 @@ export interface AuditEntry {
   approvalId?: string;
   /** The approval this call was resumed from. */
   resumedFrom?: string;
+  /** For an `approval` record: the decision taken on approval `approvalId`. */
+  approval?: AuditApproval;
   /** ms from the call's start to its outcome, by the runner's clock. */
   durationMs?: number;
 }
@@ -127,6 +147,45 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   if (result.approval?.id !== undefined) entry.approvalId = result.approval.id;
   if (result.resumedFrom !== undefined) entry.resumedFrom = result.resumedFrom;
   entry.durationMs = Math.max(0, ctx.clock.now() - result.timings.startedAt);
+  return entry;
+}
+
+/**
+ * The record of a person's decision on an approval, built from the stored record after the decision: the call
+ * it is for (ids, caller, redacted args), who decided and what. `said` is the decision this person took; with a
+ * quorum, `status` stays `pending` until enough approvals are in.
+ * @param said what this person decided (`approved` or `denied`)
+ * @param now ms since the epoch
+ */
+export function approvalEntry(
+  record: ApprovalRecord,
+  decision: { by: string; said: 'approved' | 'denied'; comment?: string },
+  now: number,
+  options: EntryOptions,
+): AuditEntry {
+  const ctx = record.context;
+  const entry = {
+    v: AUDIT_FORMAT_VERSION,
+    ts: new Date(now).toISOString(),
+    kind: 'approval',
+    callId: text(record.callId),
+    traceId: text(ctx.traceId ?? ''),
+    eventId: randomUUID(),
+    tool: text(record.tool),
+  } as AuditEntry;
+  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = text(ctx.actor);
+  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = text(ctx.tenant);
+  if (ctx.session !== undefined && ctx.session !== null) entry.session = text(ctx.session);
+  entry.reason = text(record.reason);
+  entry.args = bounded(record.args, options);
+  entry.approvalId = text(record.id);
+  const approval: AuditApproval = { status: record.status, by: text(decision.by), said: decision.said };
+  if (decision.comment !== undefined) approval.comment = scrub(decision.comment, options.redactor);
+  if (record.quorum) {
+    approval.approvals = (record.approvals ?? []).map((a) => text(a.by));
+    approval.required = record.quorum.required;
+  }
+  entry.approval = approval;
   return entry;
 }
 

@@ -69,7 +69,7 @@ export function parseRecord(line: string): AuditRecord | undefined {
     (r.seq as number) > 0 &&
     isHash(r.prevHash) &&
     isHash(r.hash) &&
-    (r.kind === 'intent' || r.kind === 'outcome') &&
+    (r.kind === 'intent' || r.kind === 'outcome' || r.kind === 'approval') &&
     typeof r.callId === 'string' &&
     typeof r.ts === 'string';
   return ok ? (r as AuditRecord) : undefined;

@@ -83,7 +83,7 @@ describe('AuditGate records every status', () => {
       );
       expect(intent.seq).toBeLessThan(out?.seq as number);
     }
-    expect(audit.stats()).toEqual({ intents: 3, outcomes: 7, failures: 0 });
+    expect(audit.stats()).toEqual({ intents: 3, outcomes: 7, approvals: 0, failures: 0 });
   });
 
   it('records a refused resume (denied approval) with the approval it came from', async () => {

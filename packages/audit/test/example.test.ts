@@ -18,7 +18,7 @@ it('the example in docs/audit.md runs: records, verifies, and catches tampering'
     'call_demo_2 executed executed',
     'call_demo_3 blocked unknown_tool',
   ]);
-  expect(lines[4]).toBe('stats {"intents":2,"outcomes":4,"failures":0}');
+  expect(lines[4]).toBe('stats {"intents":2,"outcomes":4,"approvals":0,"failures":0}');
   expect(lines[5]).toMatch(/^intact \{"ok":true,"records":6,/);
   const record = JSON.parse(lines[6]!.replace(/^outcome record /, ''));
   expect(record).toMatchObject({ seq: 2, kind: 'outcome', args: { api_key: '[REDACTED]' } });
