@@ -1,6 +1,7 @@
 export * from './account.js';
 export * from './data.js';
 export * from './demo.js';
+export * from './live-agent.js';
 export * from './policy.js';
 export * from './replay-model.js';
 export * from './report.js';

@@ -81,6 +81,32 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       code = await bighubEmulatorCommand(options, io);
     });
 
+  const review = program
+    .command('console')
+    .description('Start the review console: pending approvals, approve or deny, history and audit trails.')
+    .option('-p, --policy <module>', 'policy module (definePolicy): the gates a changed call passes again')
+    .option('--redis <url>', 'the Redis the agents keep approvals in (default: this process only)')
+    .option('--prefix <prefix>', 'key prefix of the approval store', undefined)
+    .option('--users <file>', 'JSON: [{ "name", "passwordHash" | "tokenHash" }] (default: a one-time token)')
+    .option('--audit <file...>', 'audit files to show (the agents’)')
+    .option('--audit-out <file>', 'where decisions are recorded', 'tollgate-console-audit.jsonl')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8787')
+    .option('--public-url <url>', 'the URL reviewers use, behind a proxy')
+    .option('--webhook <url...>', 'POST signed approval events here (secret: TOLLGATE_WEBHOOK_SECRET)')
+    .option('--poll-ms <ms>', 'how often the store is checked for changes', '1000')
+    .action(async (options) => {
+      const { consoleCommand } = await import('./commands/console.js');
+      code = await consoleCommand(options, io);
+    });
+  review
+    .command('hash-password')
+    .description('Read a password on stdin and print its scrypt hash for --users.')
+    .action(async () => {
+      const { hashPasswordCommand } = await import('./commands/console.js');
+      code = await hashPasswordCommand(io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

@@ -364,7 +364,7 @@ describe.skipIf(!HAVE_CHROMIUM)('tollgate console in headless Chromium', () => {
     });
     for (const path of ['/', `/approvals/${asked.approval!.id}`, `/calls?id=${asked.callId}`]) {
       await page.goto(`${main.console.url}${path}`);
-      expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
       expect(await page.locator('main img, main script, main b, main i').count()).toBe(0);
       const text = (await page.locator('main').textContent()) ?? '';
       for (const shown of [

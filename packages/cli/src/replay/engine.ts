@@ -228,7 +228,7 @@ export class RecordedToolError extends Error {
 }
 
 /** A tool with the per-tool parts `gates()` made for this runner; the schema object stays the same one. */
-function withToolGates(tool: ToolDefinition, parts: ToolGates | undefined): ToolDefinition {
+export function withToolGates(tool: ToolDefinition, parts: ToolGates | undefined): ToolDefinition {
   if (!parts) return tool;
   const merged: ToolDefinition = { ...tool, gates: { ...tool.gates, ...parts.gates } };
   if (parts.use) merged.use = parts.use;
