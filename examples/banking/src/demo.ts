@@ -1,5 +1,5 @@
 import { AuditGate, type AuditStats, JsonlFileSink, type VerifyResult, verify } from '@tollgate/audit';
-import { type Clock, errorText, GatedToolRunner, type GateResult } from '@tollgate/core';
+import { type CallContext, type Clock, errorText, GatedToolRunner, type GateResult } from '@tollgate/core';
 import { type ApprovalChoice, GatedOpenAI, ModelCallError } from '@tollgate/openai';
 import { ProvenanceLog } from '@tollgate/provenance';
 import OpenAI from 'openai';
@@ -105,16 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       day = index;
       clock.at(day, 0);
       results = [];
-      const agent = new GatedOpenAI({
-        client,
-        runner,
-        model: replayModelName(episode),
-        api: 'chat',
-        maxToolRounds: episode.turns.length,
-        breaker: false,
-        context: { actor: ACCOUNT_HOLDER, session: episode.id },
-        provenance: () => new ProvenanceLog(),
-      });
+      const agent = replayAgent(client, runner, episode, { actor: ACCOUNT_HOLDER, session: episode.id });
       try {
         const run = await agent.runWithApproval(
           {
@@ -150,6 +141,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     audit: { file: options.auditFile, stats: auditGate.stats(), verify: await verify(options.auditFile) },
     problems,
   };
+}
+
+/** The recorded assistant for one episode: the replay model behind `@tollgate/openai`, as many rounds as it took. */
+export function replayAgent(
+  client: OpenAI,
+  runner: GatedToolRunner,
+  episode: Episode,
+  context: CallContext,
+): GatedOpenAI {
+  return new GatedOpenAI({
+    client,
+    runner,
+    model: replayModelName(episode),
+    api: 'chat',
+    maxToolRounds: episode.turns.length,
+    breaker: false,
+    context,
+    provenance: () => new ProvenanceLog(),
+  });
 }
 
 /**

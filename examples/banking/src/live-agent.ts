@@ -1,14 +1,14 @@
 import { RedisApprovalStore } from '@tollgate/approvals-redis';
 import { AuditGate, JsonlFileSink } from '@tollgate/audit';
 import { type ApprovalStore, GatedToolRunner, type GateResult } from '@tollgate/core';
-import { GatedOpenAI, type RunResult } from '@tollgate/openai';
+import type { RunResult } from '@tollgate/openai';
 import type { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { knownPayees } from './account.js';
-import { type Episode, loadEpisodes, loadTools } from './data.js';
-import { ACCOUNT_HOLDER } from './demo.js';
+import { loadEpisodes, loadTools } from './data.js';
+import { ACCOUNT_HOLDER, replayAgent } from './demo.js';
 import { bankPolicy } from './policy.js';
-import { replayModelName, startReplayModel } from './replay-model.js';
+import { startReplayModel } from './replay-model.js';
 import { Recording, replayedTools } from './tools.js';
 
 /** What the live agent reports, one event at a time (the CLI prints them as JSON lines). */
@@ -90,7 +90,11 @@ export async function runLiveAgent(options: LiveAgentOptions): Promise<void> {
   try {
     for (const episode of episodes) {
       current = episode.id;
-      const agent = agentFor(client, runner, episode);
+      const agent = replayAgent(client, runner, episode, {
+        actor: ACCOUNT_HOLDER,
+        tenant: 'bank',
+        session: episode.id,
+      });
       let run = await agent.run({
         messages: [
           { role: 'system', content: episode.systemPrompt },
@@ -117,18 +121,6 @@ export async function runLiveAgent(options: LiveAgentOptions): Promise<void> {
     await model.close();
     await sink.close();
   }
-}
-
-function agentFor(client: OpenAI, runner: GatedToolRunner, episode: Episode): GatedOpenAI {
-  return new GatedOpenAI({
-    client,
-    runner,
-    model: replayModelName(episode),
-    api: 'chat',
-    maxToolRounds: episode.turns.length,
-    breaker: false,
-    context: { actor: ACCOUNT_HOLDER, tenant: 'bank', session: episode.id },
-  });
 }
 
 async function untilDecided(runner: GatedToolRunner, ids: readonly string[], pollMs: number): Promise<void> {

@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { AuditGate, JsonlFileSink } from '@tollgate/audit';
 import { GatedToolRunner } from '@tollgate/core';
 import { loadRules, RuleGate } from '@tollgate/rule';
+import { CHROMIUM_AVAILABLE, launchChromium } from '@tollgate/test-utils';
 import { type ApprovalEvent, generateWebhookSecret, verifyWebhook, WebhookNotifier } from '@tollgate/webhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, hashToken, type ReviewConsole, startConsole } from '../src/index.js';
-import { HAVE_CHROMIUM, launch, SCREENSHOTS } from './browser.js';
+import { SCREENSHOTS } from './browser.js';
 
 const ANN_PASSWORD = 'correct horse battery';
 const BOB_TOKEN = 'tok_bob_0123456789abcdef';
@@ -102,7 +103,7 @@ async function setup(
 
 const CUSTOMER = { actor: 'emma.johnson', tenant: 'bank-1', session: 'sess-42' };
 
-describe.skipIf(!HAVE_CHROMIUM)('tollgate console in headless Chromium', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('tollgate console in headless Chromium', () => {
   let dir: string;
   let browser: Browser;
   let main: Setup;
@@ -129,7 +130,7 @@ describe.skipIf(!HAVE_CHROMIUM)('tollgate console in headless Chromium', () => {
     hook.close = () => server.close();
     notifier = new WebhookNotifier({ endpoints: [{ url: hook.url, secret }], minDelayMs: 20 });
     main = await setup(dir, 'main', { notifier });
-    browser = await launch();
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

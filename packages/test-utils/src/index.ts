@@ -1,3 +1,4 @@
+export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
 export { type BlockWhenOptions, blockWhen } from './gates.js';
 export {
   connectTestRedis,
