@@ -7,34 +7,17 @@ import {
   GatedToolRunner,
   MemoryApprovalStore,
 } from '@tollgate/core';
-import { connectTestRedis, deletePrefix, testPrefix } from '@tollgate/test-utils';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisApprovalStore } from '../src/index.js';
+import { newClient, redis, usePrefix } from './support.js';
 
 // Several approvers, on both stores: the same answers step for step, and atomic under concurrency.
-const redis = await connectTestRedis();
-const prefixes: string[] = [];
-const clients: Redis[] = [];
-
-afterEach(async () => {
-  if (redis) for (const p of prefixes.splice(0)) await deletePrefix(redis, p);
-});
-afterAll(() => {
-  for (const c of clients.splice(0)) c.disconnect();
-  redis?.disconnect();
-});
-
-function redisStore(prefix = testPrefix('quorum'), connection = redis!): RedisApprovalStore {
-  if (!prefixes.includes(prefix)) prefixes.push(prefix);
+function redisStore(prefix = usePrefix('quorum'), connection: Redis = redis!): RedisApprovalStore {
   return new RedisApprovalStore({ redis: connection, prefix });
 }
 
-function connection(): Redis {
-  const client = redis!.duplicate();
-  clients.push(client);
-  return client;
-}
+const connection = newClient;
 
 const T0 = Date.now();
 
@@ -124,7 +107,7 @@ describe.skipIf(!redis)('several approvers in MemoryApprovalStore and RedisAppro
   });
 
   it('two approvers at once on two connections: both count, exactly one transition to approved', async () => {
-    const prefix = testPrefix('quorum');
+    const prefix = usePrefix('quorum');
     const a = redisStore(prefix, connection());
     const b = redisStore(prefix, connection());
     for (let i = 0; i < 25; i++) {
@@ -141,7 +124,7 @@ describe.skipIf(!redis)('several approvers in MemoryApprovalStore and RedisAppro
   });
 
   it('twenty approvers at once on five connections, two required: one partial, one approved, the rest refused', async () => {
-    const prefix = testPrefix('quorum');
+    const prefix = usePrefix('quorum');
     const stores = Array.from({ length: 5 }, () => redisStore(prefix, connection()));
     const people = Array.from({ length: 20 }, (_, i) => `p${i}`);
     await stores[0]!.create(record('crowd', { required: 2, approvers: people }));
@@ -156,7 +139,7 @@ describe.skipIf(!redis)('several approvers in MemoryApprovalStore and RedisAppro
   });
 
   it('the same approver twice at once counts once', async () => {
-    const prefix = testPrefix('quorum');
+    const prefix = usePrefix('quorum');
     const a = redisStore(prefix, connection());
     const b = redisStore(prefix, connection());
     await a.create(record('twice'));
@@ -168,7 +151,7 @@ describe.skipIf(!redis)('several approvers in MemoryApprovalStore and RedisAppro
   });
 
   it('carries a two-person approval across two runners on one Redis', async () => {
-    const prefix = testPrefix('quorum');
+    const prefix = usePrefix('quorum');
     const rule: Gate = {
       name: 'rule',
       stage: 'rule',

@@ -6,22 +6,9 @@ import {
   GatedToolRunner,
   MemoryApprovalStore,
 } from '@tollgate/core';
-import { connectTestRedis, deletePrefix, testPrefix } from '@tollgate/test-utils';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisApprovalStore } from '../src/index.js';
-
-const redis = await connectTestRedis();
-const prefixes: string[] = [];
-const clients: Redis[] = [];
-
-afterEach(async () => {
-  if (redis) for (const p of prefixes.splice(0)) await deletePrefix(redis, p);
-});
-afterAll(() => {
-  for (const c of clients.splice(0)) c.disconnect();
-  redis?.disconnect();
-});
+import { newClient, redis, usePrefix } from './support.js';
 
 /** A store under a fresh test prefix; `connection` gives it a client of its own, as another process has. */
 function storeAt(prefix: string, connection = redis!, retainMs?: number): RedisApprovalStore {
@@ -29,15 +16,8 @@ function storeAt(prefix: string, connection = redis!, retainMs?: number): RedisA
 }
 
 function freshStore(): { store: RedisApprovalStore; prefix: string } {
-  const prefix = testPrefix('approvals');
-  prefixes.push(prefix);
+  const prefix = usePrefix();
   return { store: storeAt(prefix), prefix };
-}
-
-function newClient(): Redis {
-  const client = redis!.duplicate();
-  clients.push(client);
-  return client;
 }
 
 // Records live on real epoch time: Redis deletes them by its own clock at expiresAt + retainMs.
@@ -112,8 +92,7 @@ describe.skipIf(!redis)('RedisApprovalStore', () => {
   });
 
   it('keeps pending approvals across a restart: a new client and store see, decide and consume them', async () => {
-    const prefix = testPrefix('approvals');
-    prefixes.push(prefix);
+    const prefix = usePrefix();
     await storeAt(prefix, newClient()).create(record('r1'));
     const restarted = storeAt(prefix, newClient());
     expect(await restarted.get('r1', T0 + 5)).toEqual(record('r1'));
@@ -196,8 +175,7 @@ describe.skipIf(!redis)('RedisApprovalStore', () => {
   });
 
   it('carries a runner round trip: approval required, approve, resume once, in a new runner', async () => {
-    const prefix = testPrefix('approvals');
-    prefixes.push(prefix);
+    const prefix = usePrefix();
     const review: Gate = {
       name: 'review',
       stage: 'decision',

@@ -63,7 +63,10 @@ export interface ApprovalEventOptions {
   includeArgs?: boolean;
 }
 
-/** Which event a stored record's state stands for, or `undefined` (a consumed record: the call ran). */
+/**
+ * Which event a stored record's state stands for. A consumed record stands for its decision (the call ran after
+ * it), so a watcher that first sees it consumed still reports the approval, under the same event id.
+ */
 export function eventTypeOf(record: ApprovalRecord): ApprovalEventType | undefined {
   switch (record.status) {
     case 'pending':
@@ -74,7 +77,7 @@ export function eventTypeOf(record: ApprovalRecord): ApprovalEventType | undefin
     case 'expired':
       return 'approval.expired';
     default:
-      return undefined;
+      return record.decision ? 'approval.decided' : undefined;
   }
 }
 

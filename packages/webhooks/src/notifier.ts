@@ -105,7 +105,7 @@ export class WebhookNotifier {
     this.now = options.now ?? Date.now;
   }
 
-  /** Sends the event for this record's state (`created`, `updated`, `decided`, `expired`); nothing for `consumed`. */
+  /** Sends the event for this record's state (`created`, `updated`, `decided`, `expired`; `consumed` as decided). */
   approval(record: ApprovalRecord): void {
     const type = eventTypeOf(record);
     if (type) this.send(approvalEvent(type, record, { ...this.options, now: this.now() }));

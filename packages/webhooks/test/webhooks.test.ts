@@ -3,7 +3,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ApprovalEvent,
+  approvalEvent,
   type DeliveryReport,
+  eventTypeOf,
   generateWebhookSecret,
   signWebhook,
   verifyWebhook,
@@ -159,6 +161,17 @@ describe('signed approval notifications', () => {
       [false, 3],
     ]);
     expect(reports.find((x) => x.endpoint.endsWith('/closed'))?.error).toMatch(/fetch failed|ECONNREFUSED/);
+  });
+
+  it('reports a record first seen consumed as its decision, under the decision’s event id', async () => {
+    const r = runner();
+    const asked = await r.call('send_money', {});
+    await r.approve(asked.approval!.id, { by: 'ann' });
+    await r.resume(asked.approval!.id);
+    const consumed = (await r.getApproval(asked.approval!.id))!;
+    expect(consumed.status).toBe('consumed');
+    expect(eventTypeOf(consumed)).toBe('approval.decided');
+    expect(approvalEvent('approval.decided', consumed).id).toBe(`evt_${asked.approval!.id}_approved`);
   });
 
   it('sends an event id once, however often it is seen', async () => {
