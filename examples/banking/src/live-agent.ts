@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { knownPayees } from './account.js';
 import { loadEpisodes, loadTools } from './data.js';
 import { ACCOUNT_HOLDER, replayAgent } from './demo.js';
-import { bankPolicy } from './policy.js';
+import { bankPolicy, bankProvenance } from './policy.js';
 import { startReplayModel } from './replay-model.js';
 import { Recording, replayedTools } from './tools.js';
 
@@ -47,7 +47,8 @@ export interface LiveAgentOptions {
 export const LIVE_EPISODES = ['banking/user_task_0/none/none', 'banking/user_task_14/none/none'];
 
 /**
- * The banking agent, live: the recorded episodes replayed through the bank's policy as in the demo, but on
+ * The banking agent, live: the recorded episodes replayed through the bank's policy and provenance gate as in the
+ * demo, but on
  * real time, with approvals in Redis and nobody in this process to decide them. A paused run waits until every
  * approval it waits for was decided elsewhere (the review console) or expired, then resumes: approved calls run
  * (re-checked, once), denials reach the model. Every call lands in the agent's hash-chained audit file.
@@ -65,7 +66,7 @@ export async function runLiveAgent(options: LiveAgentOptions): Promise<void> {
     ...(options.prefix ? { prefix: options.prefix } : {}),
   });
   const runner = new GatedToolRunner({
-    gates: [...policy.gates, new AuditGate({ sink, writeAhead: true })],
+    gates: [...policy.gates, bankProvenance(), new AuditGate({ sink, writeAhead: true })],
     tools: replayedTools(loadTools(), new Recording(episodes), policy.tools),
     approvals,
     approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,

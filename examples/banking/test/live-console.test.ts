@@ -149,10 +149,16 @@ describe.skipIf(!redis || !CHROMIUM_AVAILABLE)(
       expect(text).toContain('unknown_payee');
       expect(text).toContain('emma.johnson');
       expect(text).toContain('payee-unknown'); // the rule that asked
+      expect(text).toContain('untrusted'); // and the provenance gate: the IBAN came from a file, not the user
+      expect(text).toContain('read_file');
       await bill.getByRole('link', { name: 'Review and decide' }).click();
       await page
         .getByLabel('Comment (recorded with your name in the audit trail)')
         .fill('The customer confirmed the bill.');
+      if (process.env.TOLLGATE_SCREENSHOTS === '1') {
+        const shot = fileURLToPath(new URL('../../../docs/console/banking-approval.png', import.meta.url));
+        await page.screenshot({ path: shot, fullPage: true });
+      }
       await page.getByRole('button', { name: 'Approve', exact: true }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('Approved');
 

@@ -26,6 +26,8 @@ h1 code, h2 code { font-size: 1em; }
 .facts dt { font-weight: 600; }
 .facts dd { margin: 0; }
 .evidence h4 { margin: .5rem 0 0; }
+.verdict-untrusted, .verdict-unseen { color: #a11d1d; font-weight: 700; } .verdict-supplied { color: #1d6b31; font-weight: 700; }
+.excerpt { font-family: ui-monospace, monospace; background: #fff6e5; }
 pre.json { background: #f4f4f4; border: 1px solid #b8b8b8; padding: .75rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 .json .k { color: #6a1b9a; } .json .s { color: #1d5e20; } .json .v { color: #0b4f9c; }
 .fold { display: inline; } .fold summary { display: inline; cursor: pointer; }

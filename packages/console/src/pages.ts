@@ -91,9 +91,44 @@ function evidence(record: ApprovalRecord): SafeHtml {
     const show = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
     return html`<div class="evidence"><h4>Asked by <code>${gate}</code></h4>
       ${facts.length ? html`<dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`)}</dl>` : ''}
+      ${provenance(data.values)}
       ${Object.keys(data).length ? html`<details><summary>All of ${gate}'s data</summary>${jsonView(data)}</details>` : ''}</div>`;
   });
   return html`${rows}`;
+}
+
+/** A value's source, as the provenance gate found it (`ProvenanceEvidence`). */
+interface Source {
+  origin?: string;
+  tool?: string;
+  callId?: string;
+  field?: string;
+  excerpt?: string;
+}
+
+function source(e: Source): SafeHtml {
+  const where = e.tool
+    ? html`the output of <code>${e.tool}</code>${e.callId ? html` (call <code>${e.callId}</code>)` : ''}${e.field ? html`, field <code>${e.field}</code>` : ''}`
+    : html`${e.origin ?? 'an unknown source'}`;
+  return html`${where}${e.excerpt ? html`: <q class="excerpt">${e.excerpt}</q>` : ''}`;
+}
+
+/** The provenance gate's checked values (`data.values`): where each argument came from, with the text around it. */
+function provenance(values: unknown): SafeHtml | string {
+  if (!Array.isArray(values)) return '';
+  const checked = values.filter(
+    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && 'verdict' in v,
+  );
+  if (checked.length === 0) return '';
+  const items = checked.map((v) => {
+    const evidence = Array.isArray(v.evidence) ? (v.evidence as Source[]) : [];
+    const by = v.by as Source | undefined;
+    return html`<li><strong>${String(v.label ?? v.path ?? 'value')}</strong> <code>${String(v.value ?? '')}</code>: <span class="verdict-${String(v.verdict)}">${String(v.verdict)}</span>
+      ${by ? html`, supplied by ${source(by)}` : ''}
+      ${evidence.length ? html`<ul>${evidence.map((e) => html`<li>found in ${source(e)}</li>`)}</ul>` : ''}
+      ${typeof v.occurrences === 'number' && v.occurrences > evidence.length ? html`<span class="note">(${v.occurrences} occurrences in all)</span>` : ''}</li>`;
+  });
+  return html`<p><strong>Provenance</strong> (where the arguments came from):</p><ul class="provenance">${items}</ul>`;
 }
 
 function quorumLine(record: ApprovalRecord): SafeHtml | string {
