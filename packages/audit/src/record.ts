@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GateContext, GateDecision, GateResult, GateStatus, Json, Stage } from '@tollgate/core';
-import type { Redactor } from './redact.js';
+import { type Redactor, setOwn, uniqueKey, wellFormed } from './redact.js';
 
 /** Version of the record format, written as `v` on every record. */
 export const AUDIT_FORMAT_VERSION = 1;
@@ -216,10 +216,12 @@ function redactedJson(value: unknown, depth: number, seen: WeakSet<object>, reda
     for (const k of Object.keys(obj)) {
       const v = (obj as Record<string, unknown>)[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      const key = wellFormed(k);
-      out[key] = redactor.isSecretKey(key)
-        ? redactor.mask(toJson(v, depth + 1, seen))
-        : redactedJson(v, depth + 1, seen, redactor);
+      const key = redactor.redactKey(k);
+      setOwn(
+        out,
+        uniqueKey(out, key.name),
+        key.secret ? redactor.mask(toJson(v, depth + 1, seen)) : redactedJson(v, depth + 1, seen, redactor),
+      );
     }
     return out;
   } finally {
@@ -283,15 +285,6 @@ function toJson(value: unknown, depth: number, seen: WeakSet<object>): Json {
   } finally {
     seen.delete(obj);
   }
-}
-
-/** ES2024 string methods (Node 20 has them; the project's TypeScript lib is ES2023). */
-type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
-
-/** RFC 8785 rejects lone surrogates; replace them (U+FFFD) instead of failing the record. */
-function wellFormed(text: string): string {
-  const s = text as Es2024String;
-  return s.isWellFormed() ? text : s.toWellFormed();
 }
 
 /** Identity fields come from the model or the caller: any value is stored as a well-formed string. */
