@@ -218,10 +218,13 @@ export class Redactor {
     if (value === null || typeof value === 'boolean') return value;
     if (Array.isArray(value)) return value.map((v) => this.redact(v));
     const out: Record<string, Json> = {};
+    const taken = new Set<string>();
     for (const k of Object.keys(value)) {
       const v = value[k] as Json;
       const key = this.redactKey(k);
-      setOwn(out, uniqueKey(out, key.name), key.secret ? this.mask(v) : this.redact(v));
+      const name = uniqueKey(taken, key.name);
+      taken.add(name);
+      setOwn(out, name, key.secret ? this.mask(v) : this.redact(v));
     }
     return out;
   }
@@ -272,11 +275,11 @@ export function keyWords(key: string): string[] {
   return words ? words.map((w) => w.toLowerCase()) : [];
 }
 
-/** `name`, or `name (2)`, `name (3)`… when `out` already has it: two secret keys masked alike both stay. */
-export function uniqueKey(out: object, name: string): string {
-  if (!Object.hasOwn(out, name)) return name;
+/** `name`, or `name (2)`, `name (3)`… when `taken` has it: two secret keys masked alike both stay. */
+export function uniqueKey(taken: ReadonlySet<string>, name: string): string {
+  if (!taken.has(name)) return name;
   let n = 2;
-  while (Object.hasOwn(out, `${name} (${n})`)) n++;
+  while (taken.has(`${name} (${n})`)) n++;
   return `${name} (${n})`;
 }
 

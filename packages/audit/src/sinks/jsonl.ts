@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { GENESIS, recordHash, recordLine } from '../chain.js';
+import { GENESIS, recordHash } from '../chain.js';
 import type { AuditRecord } from '../record.js';
 import { parseRecord } from '../verify.js';
 import { ChainedSink } from './sink.js';
@@ -122,9 +122,9 @@ export class JsonlFileSink extends ChainedSink {
     await this.open();
   }
 
-  protected override async persist(records: AuditRecord[]): Promise<void> {
+  protected override async persist(_records: AuditRecord[], lines: string[]): Promise<void> {
     const fh = this.fh as FileHandle;
-    const buf = Buffer.from(`${records.map(recordLine).join('\n')}\n`);
+    const buf = Buffer.from(`${lines.join('\n')}\n`);
     try {
       let done = 0;
       while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;

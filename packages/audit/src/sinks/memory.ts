@@ -18,6 +18,6 @@ export class MemorySink extends ChainedSink {
   }
 
   protected override async persist(records: AuditRecord[]): Promise<void> {
-    this.records.push(...records);
+    for (const r of records) this.records.push(r);
   }
 }

@@ -1,4 +1,4 @@
-import { type ChainHead, GENESIS, seal } from '../chain.js';
+import { type ChainHead, GENESIS, sealRecord } from '../chain.js';
 import type { AuditEntry, AuditRecord } from '../record.js';
 
 /**
@@ -76,8 +76,11 @@ export abstract class ChainedSink implements AuditSink {
     await this.release();
   }
 
-  /** Stores sealed records, in order; throws if any of them could not be stored. */
-  protected abstract persist(records: AuditRecord[]): Promise<void>;
+  /**
+   * Stores sealed records, in order; throws if any of them could not be stored. `lines` are the same records
+   * as JSONL lines (no newlines), for sinks that write text.
+   */
+  protected abstract persist(records: AuditRecord[], lines: string[]): Promise<void>;
 
   /** Runs before each write, inside the writer's turn (a file sink opens and reads its tail here). */
   protected async prepare(): Promise<void> {}
@@ -112,23 +115,27 @@ export abstract class ChainedSink implements AuditSink {
     }
     // An entry that cannot be sealed (no JSON form) fails alone; the rest of the batch goes on.
     let head = this.head;
-    const sealed: { record: AuditRecord; pending: Pending }[] = [];
+    const records: AuditRecord[] = [];
+    const lines: string[] = [];
+    const sealed: Pending[] = [];
     for (const pending of batch) {
       try {
-        const record = seal(pending.entry, head);
+        const { record, line } = sealRecord(pending.entry, head);
         head = { seq: record.seq, hash: record.hash };
-        sealed.push({ record, pending });
+        records.push(record);
+        lines.push(line);
+        sealed.push(pending);
       } catch (err) {
         pending.reject(err);
       }
     }
     if (sealed.length === 0) return;
     try {
-      await this.persist(sealed.map((s) => s.record));
+      await this.persist(records, lines);
       this.head = head;
-      for (const { record, pending } of sealed) pending.resolve(record);
+      for (let i = 0; i < sealed.length; i++) sealed[i]!.resolve(records[i]!);
     } catch (err) {
-      for (const { pending } of sealed) pending.reject(err);
+      for (const pending of sealed) pending.reject(err);
     }
   }
 }
