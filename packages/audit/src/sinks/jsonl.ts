@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { GENESIS, recordHash } from '../chain.js';
 import type { AuditRecord } from '../record.js';
-import { parseRecord } from '../verify.js';
+import { parseRecord, type VerifyFailure, verify } from '../verify.js';
 import { ChainedSink } from './sink.js';
 import { readTail } from './tail.js';
 
@@ -27,10 +27,17 @@ export interface JsonlFileSinkOptions {
   repair?: 'refuse' | 'truncate';
   /** Permission bits for a new file (default `0o600`: audit records are sensitive). */
   fileMode?: number;
+  /**
+   * What `open()` checks before the chain is continued: `'full'` (default) verifies every record, as `verify`
+   * does, so a file damaged anywhere is refused (`chain_broken`); `'tail'` checks only the last record's hash,
+   * reading a few KiB however large the file is, and does not see damage before it.
+   */
+  verifyOnOpen?: 'full' | 'tail';
 }
 
 /** Why a {@link JsonlFileSink} refuses to write. */
 export type AuditFileErrorCode =
+  | 'chain_broken'
   | 'torn_tail'
   | 'malformed_tail'
   | 'tail_hash_mismatch'
@@ -44,11 +51,13 @@ export class AuditFileError extends Error {
    * @param code stable reason
    * @param path absolute path of the file
    * @param message what is wrong and what to do
+   * @param failure for `chain_broken`: the first record that failed verification
    */
   constructor(
     readonly code: AuditFileErrorCode,
     readonly path: string,
     message: string,
+    readonly failure?: VerifyFailure,
   ) {
     super(`${path}: ${message}`);
   }
@@ -77,6 +86,7 @@ export class JsonlFileSink extends ChainedSink {
   private readonly policy: FlushPolicy;
   private readonly repair: 'refuse' | 'truncate';
   private readonly fileMode: number;
+  private readonly verifyOnOpen: 'full' | 'tail';
   private fh: FileHandle | undefined;
   private opening: Promise<OpenReport> | undefined;
   private size = 0;
@@ -93,6 +103,7 @@ export class JsonlFileSink extends ChainedSink {
     this.policy = options.flush ?? 'fsync';
     this.repair = options.repair ?? 'refuse';
     this.fileMode = options.fileMode ?? 0o600;
+    this.verifyOnOpen = options.verifyOnOpen ?? 'full';
     if (this.policy !== 'fsync') {
       const { maxRecords, maxMs } = this.policy.batch;
       if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) {
@@ -185,10 +196,40 @@ export class JsonlFileSink extends ChainedSink {
     }
   }
 
+  /**
+   * Finds where the chain ends, refusing a file it must not extend: the last complete record is checked first
+   * (`malformed_tail`, `tail_hash_mismatch`), then, with `verifyOnOpen: 'full'`, every record (`chain_broken`),
+   * and only then is a torn last line refused or, with `repair: 'truncate'`, cut off. Nothing is written to
+   * a file that fails a check.
+   */
   private async readHead(fh: FileHandle): Promise<OpenReport> {
-    let size = (await fh.stat()).size;
+    const size = (await fh.stat()).size;
     const tail = await readTail(fh, size);
+    let head = { ...GENESIS };
+    if (tail.lastLine !== undefined) {
+      const last = parseRecord(tail.lastLine);
+      if (!last) throw new AuditFileError('malformed_tail', this.path, 'the last line is not an audit record');
+      if (recordHash(last) !== last.hash) {
+        throw new AuditFileError('tail_hash_mismatch', this.path, 'the last record does not match its hash');
+      }
+      head = { seq: last.seq, hash: last.hash };
+    }
+    if (this.verifyOnOpen === 'full' && size > 0) {
+      const report = await verify(this.path);
+      const bad = report.firstBad;
+      if (bad && bad.kind !== 'torn_tail') {
+        throw new AuditFileError(
+          'chain_broken',
+          this.path,
+          `the chain is broken at line ${bad.line}${bad.seq === undefined ? '' : ` (seq ${bad.seq})`}: ${bad.kind}, ` +
+            `${bad.message}. Records after it cannot be trusted, so the file is not extended. Run ` +
+            '`tollgate audit verify` on it, move it aside, and start a new file.',
+          bad,
+        );
+      }
+    }
     let repairedBytes = 0;
+    this.size = size;
     if (tail.tornAt !== undefined) {
       const torn = size - tail.tornAt;
       if (this.repair !== 'truncate') {
@@ -202,19 +243,9 @@ export class JsonlFileSink extends ChainedSink {
       await fh.truncate(tail.tornAt);
       await fh.datasync();
       repairedBytes = torn;
-      size = tail.tornAt;
+      this.size = tail.tornAt;
     }
-    this.size = size;
-    if (tail.lastLine === undefined) {
-      this.head = { ...GENESIS };
-      return { head: this.lastRecord, repairedBytes };
-    }
-    const last = parseRecord(tail.lastLine);
-    if (!last) throw new AuditFileError('malformed_tail', this.path, 'the last line is not an audit record');
-    if (recordHash(last) !== last.hash) {
-      throw new AuditFileError('tail_hash_mismatch', this.path, 'the last record does not match its hash');
-    }
-    this.head = { seq: last.seq, hash: last.hash };
+    this.head = head;
     return { head: this.lastRecord, repairedBytes };
   }
 }
