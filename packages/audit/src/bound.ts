@@ -197,29 +197,36 @@ class CopyWalk {
     return out;
   }
 
-  /** Keys already in order and unchanged by redaction (the usual case) are copied in one pass. */
+  /** Keys sorted in place (UTF-16 order, the engine's default sort), then copied in one pass. */
   private object(obj: Record<string, unknown>, depth: number): Record<string, Json> {
     const keys = Object.keys(obj);
+    for (let i = 1; i < keys.length; i++) {
+      if (keys[i]! < keys[i - 1]!) {
+        keys.sort();
+        break;
+      }
+    }
     this.lower += 1;
     this.upper += 2;
     const out: Record<string, Json> = {};
-    let prev: string | undefined;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const v = obj[k];
       if (absent(v)) continue;
       const key = this.keyOf(k);
-      if (key.name !== k || (prev !== undefined && k < prev)) return this.reordered(obj, keys, i, out, depth);
+      // A redacted name sorts elsewhere and may collide: rare, so done apart.
+      if (key.name !== k) return this.renamed(obj, keys, i, out, depth);
       if (isIndexKey(k)) this.ordered = false;
       this.key(k);
-      setOwn(out, k, key.secret ? this.secret(v) : this.value(v, depth + 1));
-      prev = k;
+      const copy = key.secret ? this.secret(v) : this.value(v, depth + 1);
+      if (k === '__proto__') setOwn(out, k, copy);
+      else out[k] = copy;
     }
     return out;
   }
 
-  /** The rest of `object` once a key is out of order or was redacted: named, numbered on collision, sorted. */
-  private reordered(
+  /** The rest of `object` once a key was renamed by redaction: numbered on collision, sorted by new name. */
+  private renamed(
     obj: Record<string, unknown>,
     keys: string[],
     from: number,
@@ -227,7 +234,7 @@ class CopyWalk {
     depth: number,
   ): Record<string, Json> {
     const members: [string, Json][] = Object.keys(done).map((k) => [k, done[k] as Json]);
-    const taken = new Set(members.map((m) => m[0]));
+    const taken = new Set(Object.keys(done));
     for (let i = from; i < keys.length; i++) {
       const k = keys[i]!;
       const v = obj[k];
@@ -356,8 +363,9 @@ class PreviewWalk {
   private members(obj: Record<string, unknown>): [string, unknown, boolean][] {
     const members: [string, unknown, boolean][] = [];
     const taken = new Set<string>();
-    const keys = Object.keys(obj);
-    for (let i = 0; i < keys.length && i < PREVIEW_MEMBERS; i++) {
+    const all = Object.keys(obj);
+    const keys = (all.length > PREVIEW_MEMBERS ? all.slice(0, PREVIEW_MEMBERS) : all).sort();
+    for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const v = obj[k];
       if (absent(v)) continue;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '@tollgate/core';
 import { type AuditEntry, type AuditRecord, isOrderedEntry } from './record.js';
 
@@ -15,34 +15,6 @@ export interface ChainHead {
 
 /** The head of an empty chain. */
 export const GENESIS: ChainHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
-
-/** A record's fields in RFC 8785 order (UTF-16 code units), `hash` left out: the order of the hashed text. */
-const RECORD_KEYS = [
-  'actor',
-  'approvalId',
-  'args',
-  'blockedBy',
-  'callId',
-  'decisions',
-  'durationMs',
-  'error',
-  'eventId',
-  'kind',
-  'message',
-  'prevHash',
-  'reason',
-  'result',
-  'resumedFrom',
-  'seq',
-  'session',
-  'status',
-  'tenant',
-  'tool',
-  'traceId',
-  'ts',
-  'v',
-] as const;
-const KNOWN = new Set<string>(RECORD_KEYS);
 
 /**
  * SHA-256 (hex) over the RFC 8785 canonical JSON of a record without its `hash` field. Key order and number
@@ -71,23 +43,58 @@ export interface SealedRecord {
  * @throws TypeError when the entry holds a value JSON cannot represent
  */
 export function sealRecord(entry: AuditEntry, head: ChainHead): SealedRecord {
-  const fields = entry as unknown as Record<string, unknown>;
-  const record: Record<string, unknown> = {};
-  for (const key of RECORD_KEYS) {
-    const value = key === 'seq' ? head.seq + 1 : key === 'prevHash' ? head.hash : fields[key];
-    if (value !== undefined) record[key] = value;
-  }
+  let record: Record<string, unknown>;
   let text: string;
-  if (isOrderedEntry(entry) && Object.keys(fields).every((k) => KNOWN.has(k))) {
+  const fast = isOrderedEntry(entry) ? ordered(entry, head.seq + 1, head.hash) : undefined;
+  // An ordered entry holds no field `ordered` leaves out, unless it was changed after it was built.
+  if (fast !== undefined && ownKeyCount(fast) === ownKeyCount(entry) + 2) {
+    record = fast;
     text = JSON.stringify(record);
   } else {
-    // A foreign entry: keep its extra fields too, and let the general serializer order everything.
-    for (const key of Object.keys(fields)) if (!KNOWN.has(key) && key !== 'hash') record[key] = fields[key];
+    // A foreign entry (or one changed after it was built): the general serializer orders every field.
+    record = { ...(entry as unknown as Record<string, unknown>), seq: head.seq + 1, prevHash: head.hash };
+    delete record.hash;
     text = canonicalJson(record);
+    record = JSON.parse(text) as Record<string, unknown>;
   }
   const hash = sha256(text);
   record.hash = hash;
   return { record: record as unknown as AuditRecord, line: `${text.slice(0, -1)},"hash":"${hash}"}` };
+}
+
+/** The record with its fields in RFC 8785 order (`hash` left out), absent fields left out. */
+function ordered(e: AuditEntry, seq: number, prevHash: string): Record<string, unknown> {
+  const r: Partial<AuditRecord> = {};
+  if (e.actor !== undefined) r.actor = e.actor;
+  if (e.approvalId !== undefined) r.approvalId = e.approvalId;
+  r.args = e.args;
+  if (e.blockedBy !== undefined) r.blockedBy = e.blockedBy;
+  r.callId = e.callId;
+  if (e.decisions !== undefined) r.decisions = e.decisions;
+  if (e.durationMs !== undefined) r.durationMs = e.durationMs;
+  if (e.error !== undefined) r.error = e.error;
+  r.eventId = e.eventId;
+  r.kind = e.kind;
+  if (e.message !== undefined) r.message = e.message;
+  r.prevHash = prevHash;
+  if (e.reason !== undefined) r.reason = e.reason;
+  if (e.result !== undefined) r.result = e.result;
+  if (e.resumedFrom !== undefined) r.resumedFrom = e.resumedFrom;
+  r.seq = seq;
+  if (e.session !== undefined) r.session = e.session;
+  if (e.status !== undefined) r.status = e.status;
+  if (e.tenant !== undefined) r.tenant = e.tenant;
+  r.tool = e.tool;
+  r.traceId = e.traceId;
+  r.ts = e.ts;
+  r.v = e.v;
+  return r as Record<string, unknown>;
+}
+
+function ownKeyCount(o: object): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
 }
 
 /** Seals an entry as the record after `head`: the next seq, linked by `prevHash`, hashed. See {@link sealRecord}. */
@@ -105,5 +112,5 @@ export function recordLine(record: AuditRecord): string {
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

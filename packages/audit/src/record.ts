@@ -157,10 +157,22 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   return entry;
 }
 
+/** The last time formatted, and how: calls in the same millisecond share one ISO string. */
+let lastMs = Number.NaN;
+let lastIso = '';
+
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
 function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueChars: max }: EntryOptions): AuditEntry {
   const entry = {
     v: AUDIT_FORMAT_VERSION,
-    ts: new Date(ctx.clock.now()).toISOString(),
+    ts: isoTime(ctx.clock.now()),
     kind,
     callId: boundedId(ctx.callId, max),
     traceId: boundedId(ctx.traceId, max),

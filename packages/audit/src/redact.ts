@@ -98,6 +98,12 @@ const CARD_PRECHECK = /\d(?:[ .-]?\d){12}/;
 
 /** Keys remembered per redactor: enough for a program's argument names, bounded against key floods. */
 const KEY_CACHE_SIZE = 1024;
+/**
+ * Short strings remembered as holding no secret (decision data repeats the same names, keys and amounts on
+ * every call): a lookup is cheaper than the patterns. Only strings the patterns left unchanged are kept.
+ */
+const CLEAN_CACHE_SIZE = 4096;
+const CLEAN_CACHE_MAX_CHARS = 96;
 
 /** What a redactor makes of an object key. */
 export interface RedactedKey {
@@ -142,6 +148,7 @@ export class Redactor {
   /** Strings that fail this test cannot match any pattern; `undefined` when the patterns are the caller's own. */
   private readonly precheck: RegExp | undefined;
   private readonly keyCache = new Map<string, RedactedKey>();
+  private readonly clean = new Set<string>();
 
   /** @throws TypeError for hmac mode with an empty key */
   constructor(options: RedactorOptions = {}) {
@@ -194,6 +201,17 @@ export class Redactor {
 
   /** A string with every secret pattern replaced. */
   redactString(text: string): string {
+    const short = text.length <= CLEAN_CACHE_MAX_CHARS;
+    if (short && this.clean.has(text)) return text;
+    const out = this.replaceSecrets(text);
+    if (short && out === text) {
+      if (this.clean.size >= CLEAN_CACHE_SIZE) this.clean.clear();
+      this.clean.add(text);
+    }
+    return out;
+  }
+
+  private replaceSecrets(text: string): string {
     if (this.precheck !== undefined && !this.precheck.test(text)) return text;
     let out = text;
     for (const pattern of this.patterns) {
@@ -219,7 +237,8 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.redact(v));
     const out: Record<string, Json> = {};
     const taken = new Set<string>();
-    for (const k of Object.keys(value)) {
+    // Sorted first, so keys that redact alike are numbered by their content, not by insertion order.
+    for (const k of Object.keys(value).sort()) {
       const v = value[k] as Json;
       const key = this.redactKey(k);
       const name = uniqueKey(taken, key.name);
@@ -275,7 +294,10 @@ export function keyWords(key: string): string[] {
   return words ? words.map((w) => w.toLowerCase()) : [];
 }
 
-/** `name`, or `name (2)`, `name (3)`… when `taken` has it: two secret keys masked alike both stay. */
+/**
+ * `name`, or `name (2)`, `name (3)`… when `taken` has it: two secret keys masked alike both stay. Callers
+ * number an object's keys in the order of its original keys, sorted (UTF-16).
+ */
 export function uniqueKey(taken: ReadonlySet<string>, name: string): string {
   if (!taken.has(name)) return name;
   let n = 2;
