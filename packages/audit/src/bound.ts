@@ -25,8 +25,24 @@ export const MAX_REDACTED_STRING = 65_536;
 /** Characters redacted beyond where a cut string is cut, so a secret crossing the cut is still recognised. */
 const CUT_MARGIN = 2_048;
 const MAX_DEPTH = 32;
-/** Members of one object a preview looks at (in the object's own order, then sorted). */
-const PREVIEW_MEMBERS = 1_024;
+/** Keys of one object a preview names at a time. */
+const PREVIEW_CHUNK = 64;
+
+/**
+ * Own keys of the large objects one value holds, listed once for all the walks over it: on an object of
+ * thousands of keys (a dictionary in V8) `Object.keys` costs as much as serializing it.
+ */
+class KeyLists {
+  private readonly lists = new Map<object, string[]>();
+
+  of(obj: object): string[] {
+    const known = this.lists.get(obj);
+    if (known) return known;
+    const keys = Object.keys(obj);
+    if (keys.length > 64) this.lists.set(obj, keys);
+    return keys;
+  }
+}
 
 /** Thrown inside a walk once the value cannot fit: cheaper than an Error (no stack). */
 const OVER: unique symbol = Symbol('over');
@@ -42,18 +58,19 @@ function rawBudget(maxChars: number): number {
  * would have masked, and never on more than {@link rawBudget} characters of strings, however large the input.
  */
 export function bounded(value: unknown, redactor: Redactor, maxChars: number): Bounded {
-  const walk = new CopyWalk(redactor, maxChars);
+  const keys = new KeyLists();
+  const walk = new CopyWalk(redactor, maxChars, keys);
   let copy: Json;
   try {
     copy = walk.value(value, 0);
   } catch (err) {
     if (err !== OVER) throw err;
-    return truncated(value, redactor, maxChars);
+    return truncated(value, redactor, maxChars, keys);
   }
   if (walk.upper > maxChars) {
     // Between the bounds: measure. Only values near the cap pay for this.
-    const length = walk.ordered ? JSON.stringify(copy).length : jsonLength(copy, 0, [], new Map());
-    if (length > maxChars) return truncated(value, redactor, maxChars);
+    const length = walk.ordered ? JSON.stringify(copy).length : jsonLength(copy, 0, [], new Map(), keys);
+    if (length > maxChars) return truncated(value, redactor, maxChars, keys);
   }
   return { value: copy, ordered: walk.ordered };
 }
@@ -76,9 +93,9 @@ export function boundedId(value: unknown, maxChars: number): string {
   return `${wellFormed(text.slice(0, maxChars))}… [${text.length} chars]`;
 }
 
-function truncated(value: unknown, redactor: Redactor, maxChars: number): Bounded {
-  const preview = new PreviewWalk(redactor, maxChars).run(value);
-  return { value: { chars: jsonLength(value, 0, [], new Map()), preview, truncated: true }, ordered: true };
+function truncated(value: unknown, redactor: Redactor, maxChars: number, keys: KeyLists): Bounded {
+  const preview = new PreviewWalk(redactor, maxChars, keys).run(value);
+  return { value: { chars: jsonLength(value, 0, [], new Map(), keys), preview, truncated: true }, ordered: true };
 }
 
 /** `text` cut at `at`; when that splits a word (no whitespace on either side), the split word is dropped too. */
@@ -145,6 +162,7 @@ class CopyWalk {
   constructor(
     private readonly redactor: Redactor,
     private readonly max: number,
+    private readonly keyLists: KeyLists,
   ) {
     this.rawBudget = rawBudget(max);
   }
@@ -199,23 +217,28 @@ class CopyWalk {
 
   /** Keys sorted in place (UTF-16 order, the engine's default sort), then copied in one pass. */
   private object(obj: Record<string, unknown>, depth: number): Record<string, Json> {
-    const keys = Object.keys(obj);
+    const keys = this.keyLists.of(obj);
+    // Each member takes at least four characters: more keys than that cannot fit, so do not sort them. (If most
+    // of their values are absent, the value is marked truncated with a preview that holds all of it.)
+    if (keys.length > this.max / 4) throw OVER;
+    let order = keys;
     for (let i = 1; i < keys.length; i++) {
       if (keys[i]! < keys[i - 1]!) {
-        keys.sort();
+        // A list shared with the other walks is sorted as a copy.
+        order = keys.length > 64 ? [...keys].sort() : keys.sort();
         break;
       }
     }
     this.lower += 1;
     this.upper += 2;
     const out: Record<string, Json> = {};
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!;
       const v = obj[k];
       if (absent(v)) continue;
       const key = this.keyOf(k);
       // A redacted name sorts elsewhere and may collide: rare, so done apart.
-      if (key.name !== k) return this.renamed(obj, keys, i, out, depth);
+      if (key.name !== k) return this.renamed(obj, order, i, out, depth);
       if (isIndexKey(k)) this.ordered = false;
       this.key(k);
       const copy = key.secret ? this.secret(v) : this.value(v, depth + 1);
@@ -309,6 +332,7 @@ class PreviewWalk {
   constructor(
     private readonly redactor: Redactor,
     private readonly max: number,
+    private readonly keyLists: KeyLists,
   ) {
     this.rawBudget = rawBudget(max);
   }
@@ -346,12 +370,18 @@ class PreviewWalk {
         return;
       }
       this.emit('{');
-      const members = this.members(obj as Record<string, unknown>);
-      for (let i = 0; i < members.length && !this.done; i++) {
-        const [name, v, secret] = members[i]!;
-        this.emit(`${i > 0 ? ',' : ''}${JSON.stringify(name)}:`);
-        if (secret) this.emit(JSON.stringify(this.secret(v)));
-        else this.value(v, depth + 1);
+      // Keys in UTF-16 order, named and ordered in chunks, so a huge object costs what its preview shows.
+      const keys = [...this.keyLists.of(obj)].sort();
+      const taken = new Set<string>();
+      let first = true;
+      for (let from = 0; from < keys.length && !this.done; from += PREVIEW_CHUNK) {
+        for (const [name, v, secret] of this.members(obj as Record<string, unknown>, keys, from, taken)) {
+          if (this.done) break;
+          this.emit(`${first ? '' : ','}${JSON.stringify(name)}:`);
+          first = false;
+          if (secret) this.emit(JSON.stringify(this.secret(v)));
+          else this.value(v, depth + 1);
+        }
       }
       this.emit('}');
     } finally {
@@ -359,13 +389,18 @@ class PreviewWalk {
     }
   }
 
-  /** An object's members as the copy names and orders them (redacted keys, numbered on collision, sorted). */
-  private members(obj: Record<string, unknown>): [string, unknown, boolean][] {
+  /**
+   * Members for `keys[from…from + PREVIEW_CHUNK)` as the copy names them (redacted keys, numbered on
+   * collision), sorted by name: the canonical order, unless redaction renamed a key of a later chunk.
+   */
+  private members(
+    obj: Record<string, unknown>,
+    keys: string[],
+    from: number,
+    taken: Set<string>,
+  ): [string, unknown, boolean][] {
     const members: [string, unknown, boolean][] = [];
-    const taken = new Set<string>();
-    const all = Object.keys(obj);
-    const keys = (all.length > PREVIEW_MEMBERS ? all.slice(0, PREVIEW_MEMBERS) : all).sort();
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = from; i < keys.length && i < from + PREVIEW_CHUNK; i++) {
       const k = keys[i]!;
       const v = obj[k];
       if (absent(v)) continue;
@@ -424,8 +459,11 @@ class PreviewWalk {
   }
 }
 
-/** Length of the value's JSON text before redaction (after the conversions of {@link substitute}). */
-function jsonLength(v: unknown, depth: number, ancestors: object[], memo: Map<object, number>): number {
+/**
+ * Length of the value's JSON text before redaction: what JSON.stringify writes for it, with the conversions of
+ * {@link substitute} for what JSON.stringify cannot write as we do (a cycle, a BigInt, a Map).
+ */
+function jsonLength(v: unknown, depth: number, ancestors: object[], memo: Map<object, number>, keys: KeyLists): number {
   switch (typeof v) {
     case 'string':
       return v.length + 2 + escapeExtra(v);
@@ -447,19 +485,22 @@ function jsonLength(v: unknown, depth: number, ancestors: object[], memo: Map<ob
   const known = memo.get(obj);
   if (known !== undefined) return known;
   const sub = substitute(obj);
-  if (sub !== undefined) return jsonLength(sub, depth, ancestors, memo);
+  if (sub !== undefined) return jsonLength(sub, depth, ancestors, memo, keys);
+  // A container of short primitives (most of a large value): JSON.stringify measures it natively.
+  const flat = flatLength(obj, keys);
+  if (flat !== undefined) return flat;
   ancestors.push(obj);
   let n = 2;
   if (Array.isArray(obj)) {
     for (let i = 0; i < obj.length; i++) {
-      n += (i > 0 ? 1 : 0) + (absent(obj[i]) ? 4 : jsonLength(obj[i], depth + 1, ancestors, memo));
+      n += (i > 0 ? 1 : 0) + (absent(obj[i]) ? 4 : jsonLength(obj[i], depth + 1, ancestors, memo, keys));
     }
   } else {
     let first = true;
-    for (const k of Object.keys(obj)) {
+    for (const k of keys.of(obj)) {
       const x = (obj as Record<string, unknown>)[k];
       if (absent(x)) continue;
-      n += (first ? 0 : 1) + k.length + 3 + escapeExtra(k) + jsonLength(x, depth + 1, ancestors, memo);
+      n += (first ? 0 : 1) + k.length + 3 + escapeExtra(k) + jsonLength(x, depth + 1, ancestors, memo, keys);
       first = false;
     }
   }
@@ -469,20 +510,49 @@ function jsonLength(v: unknown, depth: number, ancestors: object[], memo: Map<ob
   return n;
 }
 
+/** JSON.stringify's length for a plain array or object whose members are all strings up to 4 KiB, finite numbers, booleans or null; else undefined. */
+function flatLength(obj: object, keys: KeyLists): number | undefined {
+  const flat = (x: unknown) =>
+    (typeof x === 'string' && x.length <= 4096) ||
+    (typeof x === 'number' && Number.isFinite(x)) ||
+    typeof x === 'boolean' ||
+    x === null;
+  if (Array.isArray(obj)) {
+    if (obj.length < 8) return undefined;
+    for (let i = 0; i < obj.length; i++) if (!flat(obj[i])) return undefined;
+  } else {
+    const names = keys.of(obj);
+    if (names.length < 8 || Object.getPrototypeOf(obj) !== Object.prototype) return undefined;
+    for (const k of names) if (k.length > 4096 || !flat((obj as Record<string, unknown>)[k])) return undefined;
+  }
+  return JSON.stringify(obj).length;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters JSON escapes.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
-/** Characters JSON.stringify adds to escape a string: one for `"`, `\` and the short escapes, five for `\u00XX`. */
+/**
+ * Characters JSON.stringify adds to escape a string: one for `"`, `\` and the short escapes, five for the
+ * other control characters and for each lone surrogate (`\uXXXX`).
+ */
 function escapeExtra(s: string): number {
-  if (!NEEDS_ESCAPE.test(s)) return 0;
+  // A regex scans a long string fastest; on a short one its call costs more than the loop.
+  if (s.length > 256 && !NEEDS_ESCAPE.test(s) && (s as Es2024String).isWellFormed()) return 0;
   let extra = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) extra += 1;
-    else if (c < 0x20) extra += 5;
+    if (c < 0x20) extra += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
+    else if (c === 0x22 || c === 0x5c) extra += 1;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+      else extra += 5;
+    }
   }
   return extra;
 }
+
+type Es2024String = string & { isWellFormed(): boolean };
 
 /**
  * Plain JSON for any value, unredacted (what hmac mode hashes for a secret key's value): cycles, BigInt, Dates,

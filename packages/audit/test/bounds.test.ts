@@ -35,7 +35,8 @@ function outcome(sink: MemorySink): AuditRecord {
   return sink.records.filter((r) => r.kind === 'outcome').at(-1)!;
 }
 
-describe('size caps', () => {
+// Large inputs on a loaded 2-core machine: generous budgets, no timing asserted.
+describe('size caps', { timeout: 120_000 }, () => {
   it('an 8 MB sk-… argument is recorded (intent and outcome), truncated, with its original length', async () => {
     const { runner, sink, audit } = spiedRunner();
     const key = `sk-${'a'.repeat(8 * MB)}`;

@@ -167,7 +167,7 @@ describe('RFC 8785 test vectors', () => {
   });
 });
 
-describe('records sealed with JSON.stringify', () => {
+describe('records sealed with JSON.stringify', { timeout: 60_000 }, () => {
   // Values of every JSON shape, with keys that sort differently as UTF-16 and as code points, index-like keys,
   // escapes, -0 and large and tiny numbers.
   const key = fc.oneof(

@@ -20,7 +20,7 @@ const DAMAGE: [string, (lines: string[]) => string[], string][] = [
   ['two records swapped', (l) => [...l.slice(0, 3), l[4]!, l[3]!, ...l.slice(5)], 'seq_gap'],
 ];
 
-describe('JsonlFileSink on a file damaged before its last record', () => {
+describe('JsonlFileSink on a file damaged before its last record', { timeout: 60_000 }, () => {
   it.each(DAMAGE)(
     'refuses to open over %s, naming the line, and leaves the file as it was',
     async (_what, damage, kind) => {

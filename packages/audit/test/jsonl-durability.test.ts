@@ -26,7 +26,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('JsonlFileSink durability', () => {
+describe('JsonlFileSink durability', { timeout: 60_000 }, () => {
   it("'fsync': an append resolves only after the fdatasync that follows its write", async () => {
     const calls = await spyDatasync();
     const sink = new JsonlFileSink(join(await tempDir(), 'audit.jsonl'));
@@ -39,7 +39,7 @@ describe('JsonlFileSink durability', () => {
     const pending = sink.append(entry(1)).then(() => {
       resolved = true;
     });
-    await vi.waitFor(() => expect(calls.count).toBe(1));
+    await vi.waitFor(() => expect(calls.count).toBe(1), { timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 20));
     expect(resolved).toBe(false);
     release();
@@ -75,7 +75,7 @@ describe('JsonlFileSink durability', () => {
       release = r;
     });
     const call = runner.call('pay', { amount: 1, to: 'bob' });
-    await vi.waitFor(() => expect(calls.count).toBeGreaterThan(40));
+    await vi.waitFor(() => expect(calls.count).toBeGreaterThan(40), { timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 20));
     expect(runs.count).toBe(0);
     release();
@@ -88,7 +88,7 @@ describe('JsonlFileSink durability', () => {
     const calls = await spyDatasync();
     const sink = new JsonlFileSink(join(await tempDir(), 'audit.jsonl'), { flush: { intents: { maxLagMs: 5 } } });
     await sink.append(entry(1));
-    await vi.waitFor(() => expect(calls.count).toBe(1), { timeout: 5_000 });
+    await vi.waitFor(() => expect(calls.count).toBe(1), { timeout: 30_000 });
     await sink.close();
     expect(calls.count).toBe(1);
   });

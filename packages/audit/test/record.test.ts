@@ -19,7 +19,7 @@ function entryArgs(args: unknown, maxValueChars: number) {
   return intentEntry(ctx, { redactor, maxValueChars }).args;
 }
 
-describe('entry values', () => {
+describe('entry values', { timeout: 60_000 }, () => {
   it('are the redacted value when its JSON fits, else the start of its redacted JSON and its original length', () => {
     const secretish = fc.constantFrom(
       'sk-proj-Q7xT2mVb9LkWc4Rz8NpY3sHd',

@@ -23,8 +23,15 @@ const SECRET_PHRASES = [
   ['private', 'key'],
   ['secret', 'key'],
   ['client', 'secret'],
+  ['signing', 'key'],
+  ['encryption', 'key'],
   ['access', 'token'],
   ['refresh', 'token'],
+  ['id', 'token'],
+  ['auth', 'token'],
+  ['session', 'token'],
+  ['bearer'],
+  ['security', 'code'],
   ['authorization'],
   ['auth'],
   ['credential'],
@@ -51,7 +58,6 @@ const INNOCENT_WORDS = [
   'max',
   'user',
   'name',
-  'id',
   'amount',
   'note',
   'passage',
@@ -110,7 +116,7 @@ function styled(words: string[], style: Style): string {
   }
 }
 
-describe('secret keys (token-based, any case style, plurals)', () => {
+describe('secret keys (token-based, any case style, plurals)', { timeout: 60_000 }, () => {
   it('masks the keys issue 11 found unmasked', () => {
     for (const key of ['secret_key', 'password_confirmation', 'api_keys', 'pass', 'pin', 'private_key_pem']) {
       expect(r.isSecretKey(key), key).toBe(true);

@@ -90,7 +90,7 @@ describe('secrets never reach the audit file', () => {
   });
 });
 
-describe('Redactor', () => {
+describe('Redactor', { timeout: 60_000 }, () => {
   const r = new Redactor();
 
   it('matches secret keys by their words, in any case style', () => {

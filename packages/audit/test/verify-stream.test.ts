@@ -28,7 +28,7 @@ describe('verify on long lines', () => {
     const result = await verify(file);
     expect(result).toMatchObject({ ok: true, records: 2, head: { seq: 2, hash: second.record.hash } });
     expect(copied).toBeLessThanOrEqual(2 * text.length);
-  });
+  }, 120_000);
 
   it('still reports a torn last line that spans many chunks', async () => {
     const first = sealRecord(entry(1), GENESIS);

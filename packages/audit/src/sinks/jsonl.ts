@@ -249,6 +249,11 @@ export class JsonlFileSink extends ChainedSink {
     return fh.datasync().then(
       () => {
         this.durableSize = Math.max(this.durableSize, upTo);
+        if (this.durableSize >= this.size) {
+          // Everything written is on disk: the lag timer has nothing left to sync.
+          clearTimeout(this.lagTimer);
+          this.lagTimer = undefined;
+        }
         this.syncDone();
       },
       (err: unknown) => {
