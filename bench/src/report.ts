@@ -1,5 +1,6 @@
 // Renders bench/results/latest.json as the generated part of docs/performance.md.
 import { readFile, writeFile } from 'node:fs/promises';
+import { renderAudit } from './audit-results.js';
 import type { Figure } from './measure.js';
 import type { BenchResults } from './results.js';
 
@@ -132,6 +133,8 @@ export function renderResults(r: BenchResults): string {
       ]),
     ),
   );
+
+  if (r.audit) out.push(renderAudit(r.audit));
 
   out.push('### Scaling: registered tools', figureTable(r.scaling.tools, 'bare'));
   out.push('### Scaling: gates per call', figureTable(r.scaling.gates, 'bare'));

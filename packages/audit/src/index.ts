@@ -1,4 +1,4 @@
-export { type AuditFailureInfo, AuditGate, type AuditGateOptions, AuditReason, type AuditStats } from './audit-gate.js';
+export { type AuditFailureInfo, AuditGate, type AuditGateOptions, type AuditStats } from './audit-gate.js';
 export { MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
 export {
   type ChainHead,
