@@ -33,13 +33,16 @@ const PREVIEW_CHUNK = 64;
  * thousands of keys (a dictionary in V8) `Object.keys` costs as much as serializing it.
  */
 class KeyLists {
-  private readonly lists = new Map<object, string[]>();
+  private lists: Map<object, string[]> | undefined;
 
   of(obj: object): string[] {
-    const known = this.lists.get(obj);
+    const known = this.lists?.get(obj);
     if (known) return known;
     const keys = Object.keys(obj);
-    if (keys.length > 64) this.lists.set(obj, keys);
+    if (keys.length > 64) {
+      this.lists ??= new Map();
+      this.lists.set(obj, keys);
+    }
     return keys;
   }
 }
@@ -59,21 +62,31 @@ function rawBudget(maxChars: number): number {
  */
 export function bounded(value: unknown, redactor: Redactor, maxChars: number): Bounded {
   const keys = new KeyLists();
-  const walk = new CopyWalk(redactor, maxChars, keys);
-  let copy: Json;
+  // One walker serves every value of every record (a record holds several); a nested call gets its own.
+  const walk = spareWalk ?? new CopyWalk();
+  spareWalk = undefined;
+  walk.reset(redactor, maxChars, keys);
   try {
-    copy = walk.value(value, 0);
-  } catch (err) {
-    if (err !== OVER) throw err;
-    return truncated(value, redactor, maxChars, keys);
+    let copy: Json;
+    try {
+      copy = walk.value(value, 0);
+    } catch (err) {
+      if (err !== OVER) throw err;
+      return truncated(value, redactor, maxChars, keys);
+    }
+    if (walk.upper > maxChars) {
+      // Between the bounds: measure. Only values near the cap pay for this.
+      const length = walk.ordered ? JSON.stringify(copy).length : jsonLength(copy, 0, [], new Map(), keys);
+      if (length > maxChars) return truncated(value, redactor, maxChars, keys);
+    }
+    return { value: copy, ordered: walk.ordered };
+  } finally {
+    walk.ancestors.length = 0;
+    spareWalk = walk;
   }
-  if (walk.upper > maxChars) {
-    // Between the bounds: measure. Only values near the cap pay for this.
-    const length = walk.ordered ? JSON.stringify(copy).length : jsonLength(copy, 0, [], new Map(), keys);
-    if (length > maxChars) return truncated(value, redactor, maxChars, keys);
-  }
-  return { value: copy, ordered: walk.ordered };
 }
+
+let spareWalk: CopyWalk | undefined;
 
 /**
  * Free text (a message, an error message) as the record keeps it: redacted; past `maxChars`, cut without the
@@ -121,6 +134,11 @@ function isSpace(c: number): boolean {
  */
 function substitute(obj: object): unknown {
   if (Array.isArray(obj)) return undefined;
+  const proto = Object.getPrototypeOf(obj);
+  // A plain object (what JSON.parse and object literals make) needs none: checked first, being most values.
+  if ((proto === Object.prototype || proto === null) && typeof (obj as { toJSON?: unknown }).toJSON !== 'function') {
+    return undefined;
+  }
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
   if (obj instanceof Error) return { message: String(obj.message), name: String(obj.name) };
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return `[binary ${obj.byteLength} bytes]`;
@@ -155,16 +173,22 @@ class CopyWalk {
   /** At most this many (every string character escaped as `\uXXXX`, every number 24 characters). */
   upper = 0;
   ordered = true;
+  /** The objects being walked, for cycles (emptied after each value). */
+  readonly ancestors: object[] = [];
   private raw = 0;
-  private readonly rawBudget: number;
-  private readonly ancestors: object[] = [];
+  private rawBudget = 0;
+  private redactor!: Redactor;
+  private max = 0;
+  private keyLists!: KeyLists;
 
-  constructor(
-    private readonly redactor: Redactor,
-    private readonly max: number,
-    private readonly keyLists: KeyLists,
-  ) {
+  /** Prepares the walker for one value. */
+  reset(redactor: Redactor, max: number, keyLists: KeyLists): void {
+    this.redactor = redactor;
+    this.max = max;
+    this.keyLists = keyLists;
     this.rawBudget = rawBudget(max);
+    this.lower = this.upper = this.raw = 0;
+    this.ordered = true;
   }
 
   value(v: unknown, depth: number): Json {

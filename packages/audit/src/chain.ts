@@ -92,9 +92,7 @@ function ordered(e: AuditEntry, seq: number, prevHash: string): Record<string, u
 }
 
 function ownKeyCount(o: object): number {
-  let n = 0;
-  for (const k in o) if (Object.hasOwn(o, k)) n++;
-  return n;
+  return Object.keys(o).length;
 }
 
 /** Seals an entry as the record after `head`: the next seq, linked by `prevHash`, hashed. See {@link sealRecord}. */
