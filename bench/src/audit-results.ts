@@ -2,6 +2,7 @@
 // per-decision and per-KB costs beside their floors, the target checks, and the markdown.
 import { ARG_BYTES, ARG_SHAPES, type ArgShape, DECISION_GATES } from './cases/audit.js';
 import type { ThroughputFigure } from './cases/throughput.js';
+import { table, us } from './markdown.js';
 import type { Figure } from './measure.js';
 import type { TargetCheck } from './results.js';
 
@@ -144,13 +145,6 @@ export function auditTargets(
     });
   }
   return checks;
-}
-
-const us = (n: number) => (Math.abs(n) < 10 ? n.toFixed(2) : Math.abs(n) < 100 ? n.toFixed(1) : n.toFixed(0));
-
-function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 /** The markdown of the audit section. */
