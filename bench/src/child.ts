@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REDIS_URL } from '@tollgate/test-utils';
+import { buildArgCases, buildDecisionCases, buildDurableCases, measurePaired, PAIRED_WITH } from './cases/audit.js';
 import { buildOverheadCases } from './cases/overhead.js';
 import { buildProvenanceCases } from './cases/provenance.js';
 import { buildRedisCases } from './cases/redis.js';
@@ -14,14 +15,21 @@ import { type CallCase, type MeasureOptions, measure } from './measure.js';
 
 /** What a child is asked to measure. */
 export type ChildJob =
-  | {
-      kind: 'call';
-      section: 'overhead' | 'redis' | 'tools' | 'gates' | 'provenance';
-      id: string;
-      options: MeasureOptions;
-    }
+  | { kind: 'call'; section: Section; id: string; options: MeasureOptions }
+  | { kind: 'calls'; section: Section; ids: string[]; options: MeasureOptions }
   | { kind: 'throughput'; id: (typeof THROUGHPUT_PIPELINES)[number]; ms: number }
   | { kind: 'keys'; id: 'rate' | 'budget'; checkpoints: number[] };
+
+/** The per-call sections: each case is measured in a child of its own. */
+export type Section =
+  | 'overhead'
+  | 'redis'
+  | 'tools'
+  | 'gates'
+  | 'provenance'
+  | 'audit-decisions'
+  | 'audit-args'
+  | 'audit-durable';
 
 /** The sizes the scaling sections measure. */
 export const TOOL_COUNTS = [10, 100, 1_000, 10_000];
@@ -38,6 +46,12 @@ async function section(name: string, dir: string): Promise<{ cases: CallCase[]; 
       return { cases: buildToolCases(TOOL_COUNTS), close: none };
     case 'provenance':
       return { cases: buildProvenanceCases(), close: none };
+    case 'audit-decisions':
+      return { cases: await buildDecisionCases(), close: none };
+    case 'audit-args':
+      return { cases: buildArgCases(), close: none };
+    case 'audit-durable':
+      return buildDurableCases(dir);
     default:
       return { cases: buildGateCases(GATE_COUNTS), close: none };
   }
@@ -58,10 +72,24 @@ async function run(job: ChildJob, dir: string): Promise<unknown> {
     }
   }
   const { cases, close } = await section(job.section, dir);
+  if (job.kind === 'calls') {
+    // Cases that share nothing but a process (the floors of a table): measured one after another in it.
+    try {
+      return await measure(
+        job.ids.map((id) => cases.find((c) => c.id === id)!),
+        job.options,
+      );
+    } finally {
+      await close();
+    }
+  }
   try {
     const selected = cases.find((c) => c.id === job.id);
     if (!selected) throw new Error(`no case ${job.id} in ${job.section}`);
     const ping = job.section === 'redis' && job.id !== 'redis.ping' ? cases[0] : undefined;
+    const reference = cases.find((c) => c.id === PAIRED_WITH[job.id]);
+    // A durable call is measured call by call against a bare append + fdatasync in this process.
+    if (reference) return await measurePaired(reference, selected, job.options);
     if (!ping) return (await measure([selected], job.options))[0];
     // A Redis case is paired with a PING measured right before it in this process, so its ratio to PING
     // compares two figures taken under the same conditions.

@@ -1,6 +1,6 @@
 // The tool, gates and calls every case measures, so figures differ only by what a case turns on.
 
-import { AuditGate, JsonlFileSink, MemorySink } from '@tollgate/audit';
+import { AuditGate, type FlushPolicy, JsonlFileSink, MemorySink } from '@tollgate/audit';
 import { BudgetGate, MemoryBudgetStore } from '@tollgate/budget';
 import { type CallContext, type Clock, type Gate, GatedToolRunner, type RunnerOptions } from '@tollgate/core';
 import { MemoryRateStore, RateGate, rateKey, ThrottleGate } from '@tollgate/rate';
@@ -111,6 +111,16 @@ export function memoryAuditGate(name = 'audit'): { gate: AuditGate; sink: Memory
 export function fileAuditGate(path: string, name = 'audit-file'): { gate: AuditGate; sink: JsonlFileSink } {
   const sink = new JsonlFileSink(path);
   return { gate: new AuditGate({ name, sink }), sink };
+}
+
+/**
+ * The full pipeline (rate, budget, rule) with a fail-closed write-ahead audit gate on a JSONL file: every executed
+ * call's intent is fdatasynced before its handler runs.
+ */
+export function durableAuditGate(path: string, flush: FlushPolicy): { runner: GatedToolRunner; sink: JsonlFileSink } {
+  const sink = new JsonlFileSink(path, { flush });
+  const audit = new AuditGate({ name: 'audit-durable', sink, writeAhead: true });
+  return { runner: paymentRunner([rateGate(), budgetGate(), ruleGate(), audit]), sink };
 }
 
 /** A throttle that never makes a call wait: what is measured is Bottleneck's own cost per job. */

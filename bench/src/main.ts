@@ -5,11 +5,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_URL } from '@tollgate/test-utils';
+import { auditResults, auditTargets } from './audit-results.js';
 import { benchClient, countRedisRoundTrips, type RedisResult } from './cases/redis.js';
 import { serverTimes } from './cases/redis-server-time.js';
 import type { KeyScaling } from './cases/scaling.js';
 import { THROUGHPUT_PIPELINES, type ThroughputFigure } from './cases/throughput.js';
-import type { ChildJob } from './child.js';
+import type { ChildJob, Section } from './child.js';
 import { describeMachine, finishMachine } from './machine.js';
 import { type Figure, type MeasureOptions, relativeTo } from './measure.js';
 import { updateDoc } from './report.js';
@@ -58,10 +59,7 @@ function inChild<T>(job: ChildJob | { kind: 'list'; section: string }): Promise<
  * pass, keeping for each case its pass with the lowest median and the range of the medians. Other work on a
  * shared machine only ever adds time, and passes spread over the run are unlikely to all meet the same burst.
  */
-async function section(
-  name: 'overhead' | 'redis' | 'tools' | 'gates' | 'provenance',
-  rounds = options.rounds,
-): Promise<Figure[]> {
+async function section(name: Section, rounds = options.rounds): Promise<Figure[]> {
   const ids = await inChild<string[]>({ kind: 'list', section: name });
   const passes = new Map<string, Figure[]>(ids.map((id) => [id, []]));
   for (let pass = 0; pass < rounds; pass++) {
@@ -120,6 +118,12 @@ log('scaling: tools, gates');
 // Two passes for the scaling sections, which compare cases with each other, to keep the run near 2.5 minutes.
 const tools = relativeTo(bare!, await section('tools', Math.min(2, options.rounds)));
 const gates = relativeTo(bare!, await section('gates', Math.min(2, options.rounds)));
+log('audit: decisions, arguments, durable calls');
+const audit = auditResults(
+  await auditSection('audit-decisions'),
+  await auditSection('audit-args'),
+  await section('audit-durable'),
+);
 log('scaling: actor keys');
 const checkpoints = [1, 1_000, 10_000, 100_000, 1_000_000];
 const keys = [
@@ -142,6 +146,7 @@ const results: BenchResults = {
   throughput,
   scaling: { tools, gates, keys },
   provenance,
+  audit,
   targets: [],
   durationSec: (performance.now() - started) / 1e3,
 };
@@ -151,6 +156,31 @@ await writeFile(join(root, 'bench/results/latest.json'), `${JSON.stringify(resul
 await updateDoc(join(root, 'docs/performance.md'), results);
 for (const t of results.targets) log(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.measured}`);
 log('wrote bench/results/latest.json and docs/performance.md');
+
+/**
+ * An audit table's cases: each call case (with / without audit) in a process of its own as in `section`, the
+ * floors (pure serialize-and-hash functions) together in one process per pass; two passes, lowest median kept.
+ */
+async function auditSection(name: Section): Promise<Figure[]> {
+  const ids = await inChild<string[]>({ kind: 'list', section: name });
+  const floors = ids.filter((id) => id.endsWith('.floor'));
+  const calls = ids.filter((id) => !floors.includes(id));
+  const best = new Map<string, Figure[]>(ids.map((id) => [id, []]));
+  for (let pass = 0; pass < Math.min(2, options.rounds); pass++) {
+    const one = { ...options, rounds: 1 };
+    for (const id of calls)
+      best.get(id)!.push(await inChild<Figure>({ kind: 'call', section: name, id, options: one }));
+    for (const f of await inChild<Figure[]>({ kind: 'calls', section: name, ids: floors, options: one })) {
+      best.get(f.id)!.push(f);
+    }
+  }
+  return ids.map((id) => {
+    const figures = best.get(id)!;
+    const medians = figures.map((f) => f.medianUs);
+    const lowest = figures.reduce((a, b) => (b.medianUs < a.medianUs ? b : a));
+    return { ...lowest, medianRangeUs: [Math.min(...medians), Math.max(...medians)] };
+  });
+}
 
 /** Why Redis at `url` cannot be used, or undefined when it answers PING. */
 async function redisMissing(url: string): Promise<string | undefined> {
@@ -169,6 +199,7 @@ async function redisMissing(url: string): Promise<string | undefined> {
 function checkTargets(r: BenchResults): TargetCheck[] {
   const full = r.overhead.figures.find((f) => f.id === 'overhead.full')!;
   const fullMemory = r.overhead.figures.find((f) => f.id === 'overhead.full-memory')!;
+  const pipelineFloor = r.overhead.figures.find((f) => f.id === 'overhead.floor')!;
   const checks: TargetCheck[] = [
     {
       target: 'full in-memory pipeline (audit to memory and a JSONL file) ≤ 10 µs median overhead per call',
@@ -190,6 +221,7 @@ function checkTargets(r: BenchResults): TargetCheck[] {
     measured: `slowest ${slowest.medianUs.toFixed(1)} µs (${slowest.label}) vs rescan ${floor.medianUs.toFixed(0)} µs`,
     met: slowest.medianUs * 10 <= floor.medianUs,
   });
+  checks.push(...auditTargets(r.audit, { fullMemory, floor: pipelineFloor }, r.throughput));
   if ('skipped' in r.redis) {
     checks.push({ target: 'Redis-backed pipeline targets', measured: `not measured: ${r.redis.skipped}`, met: false });
     return checks;

@@ -25,6 +25,8 @@ export interface Figure {
   ratioToPing?: number;
   /** That PING round trip's median, µs. */
   pingUs?: number;
+  /** The median of the reference case measured right before this one in the same process, µs. */
+  referenceUs?: number;
   /** Redis round trips per call, counted from the client's command stream. */
   roundTrips?: number;
   /** Anything a reader needs to read the figure right. */

@@ -1,4 +1,5 @@
 // The shape of bench/results/latest.json, shared by the run and the report.
+import type { AuditResults } from './audit-results.js';
 import type { RedisResult } from './cases/redis.js';
 import type { KeyScaling } from './cases/scaling.js';
 import type { ThroughputFigure } from './cases/throughput.js';
@@ -29,6 +30,8 @@ export interface BenchResults {
   scaling: { tools: Figure[]; gates: Figure[]; keys: KeyScaling[] };
   /** A 200-message run with 1 MB of tool output: recording it, queries on it and their rescan floor, a gated call. */
   provenance: Figure[];
+  /** The audit tables of issue 15 (absent in results from before them). */
+  audit: AuditResults;
   targets: TargetCheck[];
   /** Seconds the whole run took. */
   durationSec: number;

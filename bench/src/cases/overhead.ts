@@ -16,6 +16,7 @@ import {
   throttleGate,
 } from '../fixtures.js';
 import type { CallCase } from '../measure.js';
+import { pipelineFloor } from './audit.js';
 
 /** Fails the run when a measured call did not execute: a blocked call does less work and would flatter us. */
 export function expectExecuted(r: GateResult): void {
@@ -78,6 +79,12 @@ export async function buildOverheadCases(dir: string): Promise<{ cases: CallCase
         await fsyncFile.write(line);
         await fsyncFile.datasync();
       },
+    },
+    {
+      id: 'overhead.floor',
+      label:
+        'floor of the full pipeline: parse + validate the arguments, a counter, an integer add, JSON.stringify + SHA-256 of its audit record',
+      fn: await pipelineFloor([rateGate(), budgetGate(), ruleGate()]),
     },
     callCase('overhead.throttle', 'validation + throttle (Bottleneck, local)', paymentRunner([throttleGate()])),
   ];

@@ -7,6 +7,7 @@ import {
   ARGS,
   budgetGate,
   CONTEXT,
+  durableAuditGate,
   fileAuditGate,
   handler,
   memoryAuditGate,
@@ -80,7 +81,15 @@ interface Pipeline {
 }
 
 /** The throughput pipelines by id. */
-export const THROUGHPUT_PIPELINES = ['bare', 'full-memory', 'full', 'redis', 'redis-autopipelining'] as const;
+export const THROUGHPUT_PIPELINES = [
+  'bare',
+  'full-memory',
+  'full',
+  'durable-intents',
+  'durable-fsync',
+  'redis',
+  'redis-autopipelining',
+] as const;
 
 /** Builds one throughput pipeline; `dir` receives its JSONL file, `url` is the Redis of the Redis ones. */
 export async function buildPipeline(
@@ -115,6 +124,16 @@ export async function buildPipeline(
           if (memory.sink.records.length > 10_000) memory.sink.records.length = 0;
         },
         close: () => file.sink.close(),
+      };
+    }
+    case 'durable-intents':
+    case 'durable-fsync': {
+      const intents = id === 'durable-intents';
+      const durable = durableAuditGate(join(dir, `${id}.jsonl`), intents ? { intents: { maxLagMs: 20 } } : 'fsync');
+      return {
+        label: `full pipeline, fail-closed write-ahead audit to a JSONL file, flush ${intents ? '{ intents }' : "'fsync'"}`,
+        call: async () => expectExecuted(await durable.runner.call('send_money', ARGS, CONTEXT)),
+        close: () => durable.sink.close(),
       };
     }
     default: {

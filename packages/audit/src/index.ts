@@ -1,9 +1,52 @@
-export * from './audit-gate.js';
-export * from './chain.js';
-export * from './record.js';
-export * from './redact.js';
-export * from './sinks/jsonl.js';
-export * from './sinks/memory.js';
-export * from './sinks/sink.js';
-export * from './sinks/tslog.js';
-export * from './verify.js';
+export { type AuditFailureInfo, AuditGate, type AuditGateOptions, type AuditStats } from './audit-gate.js';
+export { MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
+export {
+  type ChainHead,
+  GENESIS,
+  GENESIS_HASH,
+  recordHash,
+  recordLine,
+  type SealedRecord,
+  seal,
+  sealRecord,
+} from './chain.js';
+export {
+  AUDIT_FORMAT_VERSION,
+  type AuditDecision,
+  type AuditEntry,
+  type AuditKind,
+  type AuditRecord,
+  type EntryOptions,
+  intentEntry,
+  outcomeEntry,
+} from './record.js';
+export {
+  DEFAULT_SECRET_KEYS,
+  DEFAULT_SECRET_PATTERNS,
+  keyWords,
+  REDACTED,
+  type RedactedKey,
+  Redactor,
+  type RedactorOptions,
+  SINGULAR_ONLY_KEYS,
+} from './redact.js';
+export {
+  AuditFileError,
+  type AuditFileErrorCode,
+  type FlushPolicy,
+  JsonlFileSink,
+  type JsonlFileSinkOptions,
+  type OpenReport,
+} from './sinks/jsonl.js';
+export { MemorySink } from './sinks/memory.js';
+export { type AuditSink, ChainedSink } from './sinks/sink.js';
+export { type AuditLogger, TslogSink, type TslogSinkOptions } from './sinks/tslog.js';
+export {
+  parseRecord,
+  type VerifyFailure,
+  type VerifyFailureKind,
+  type VerifyOptions,
+  type VerifyResult,
+  verify,
+  verifyRecords,
+} from './verify.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRecord, GateContext, GateDecision, GateResult, GateStatus, Json, Stage } from '@tollgate/core';
+import { type Bounded, bounded, boundedId, boundedText, type TruncatedValue } from './bound.js';
 import type { Redactor } from './redact.js';
 
 /** Version of the record format, written as `v` on every record. */
@@ -24,16 +25,6 @@ export interface AuditApproval {
   /** With a quorum: everyone who has approved so far, and how many are required. */
   approvals?: string[];
   required?: number;
-}
-
-/** A value too long for the record: the start of its (redacted) JSON text and its full length. */
-export interface TruncatedValue {
-  /** Always true: marks the value as cut. */
-  truncated: true;
-  /** Length of the full JSON text, in UTF-16 code units. */
-  chars: number;
-  /** The first `maxValueChars` characters of the redacted JSON text. */
-  preview: string;
 }
 
 /** One gate's decision as recorded: its `data` is redacted and bounded like args. */
@@ -118,43 +109,79 @@ export interface AuditRecord extends AuditEntry {
 export interface EntryOptions {
   /** What to redact, and how. */
   redactor: Redactor;
-  /** Longest JSON text kept for args, results and decision data before truncation (chars). */
+  /**
+   * Longest JSON text kept for args, results and decision data before truncation, and longest message or
+   * identity field before it is cut (chars).
+   */
   maxValueChars: number;
 }
 
+/** Entries whose every object was built here, keys in RFC 8785 order: JSON.stringify writes them canonically. */
+const orderedEntries = new WeakSet<AuditEntry>();
+
+/** True for an entry built by {@link intentEntry} or {@link outcomeEntry} whose values JSON.stringify orders canonically. */
+export function isOrderedEntry(entry: AuditEntry): boolean {
+  return orderedEntries.has(entry);
+}
+
+/** A call's arguments as its intent recorded them, so its outcome records the same without a second walk. */
+const argsOfCall = new WeakMap<GateContext, Bounded>();
+
 /** The write-ahead record of a call about to run. */
 export function intentEntry(ctx: GateContext, options: EntryOptions): AuditEntry {
-  const entry = common(ctx, 'intent', randomUUID());
-  entry.args = bounded(ctx.args, options);
+  const args = bounded(ctx.args, options.redactor, options.maxValueChars);
+  argsOfCall.set(ctx, args);
+  const entry = common(ctx, 'intent', randomUUID(), options);
+  entry.args = args.value;
+  if (args.ordered) orderedEntries.add(entry);
   return entry;
 }
 
 /**
- * The record of a call's final result, whatever its status. Built in its final shape, field by field in the
- * record's order, with absent fields left out (so an absent field and a missing one hash alike).
+ * The record of a call's final result, whatever its status, with absent fields left out (so an absent field
+ * and a missing one hash alike). Its args are the ones its intent recorded, if it had one: the arguments as the
+ * handler received them, not as the handler may have changed them.
  */
 export function outcomeEntry(result: GateResult, ctx: GateContext, options: EntryOptions): AuditEntry {
-  const { redactor } = options;
-  const entry = common(ctx, 'outcome', result.eventId);
+  const { redactor, maxValueChars: max } = options;
+  const entry = common(ctx, 'outcome', result.eventId, options);
+  let ordered = true;
+  const keep = (b: Bounded) => {
+    ordered &&= b.ordered;
+    return b.value;
+  };
   if (result.status !== undefined) entry.status = result.status;
-  entry.reason = text(result.reason);
-  if (result.blockedBy !== undefined) entry.blockedBy = text(result.blockedBy);
-  entry.message = scrub(result.message, redactor);
-  entry.decisions = result.decisions.map((d) => decision(d, options));
-  entry.args = bounded(ctx.args, options);
-  if ('result' in result) entry.result = bounded(result.result, options);
-  if (result.error) entry.error = redactError(result.error, redactor);
-  if (result.approval?.id !== undefined) entry.approvalId = result.approval.id;
-  if (result.resumedFrom !== undefined) entry.resumedFrom = result.resumedFrom;
-  entry.durationMs = Math.max(0, ctx.clock.now() - result.timings.startedAt);
+  entry.reason = boundedId(result.reason, max);
+  if (result.blockedBy !== undefined) entry.blockedBy = boundedId(result.blockedBy, max);
+  entry.message = boundedText(result.message, redactor, max);
+  entry.decisions = result.decisions.map((d) => {
+    const out: AuditDecision = {} as AuditDecision;
+    // Keys in RFC 8785 order: data, error, gate, message, outcome, reason, stage.
+    if (d.data !== undefined) out.data = keep(bounded(d.data, redactor, max));
+    if (d.error) out.error = redactError(d.error, options);
+    out.gate = boundedId(d.gate, max);
+    if (d.message !== undefined) out.message = boundedText(d.message, redactor, max);
+    out.outcome = d.outcome;
+    out.reason = boundedId(d.reason, max);
+    out.stage = d.stage;
+    return out;
+  });
+  entry.args = keep(argsOfCall.get(ctx) ?? bounded(ctx.args, redactor, max));
+  if ('result' in result) entry.result = keep(bounded(result.result, redactor, max));
+  if (result.error) entry.error = redactError(result.error, options);
+  if (result.approval?.id !== undefined) entry.approvalId = boundedId(result.approval.id, max);
+  if (result.resumedFrom !== undefined) entry.resumedFrom = boundedId(result.resumedFrom, max);
+  const duration = ctx.clock.now() - result.timings.startedAt;
+  if (Number.isFinite(duration)) entry.durationMs = Math.max(0, duration);
+  if (ordered) orderedEntries.add(entry);
   return entry;
 }
 
 /**
  * The record of a person's decision on an approval, built from the stored record after the decision: the call
  * it is for (ids, caller, redacted args), who decided and what. `said` is the decision this person took; with a
- * quorum, `status` stays `pending` until enough approvals are in.
- * @param said what this person decided (`approved` or `denied`)
+ * quorum, `status` stays `pending` until enough approvals are in. Not built in canonical key order (it is rare):
+ * its sink canonicalizes it.
  * @param now ms since the epoch
  */
 export function approvalEntry(
@@ -163,197 +190,65 @@ export function approvalEntry(
   now: number,
   options: EntryOptions,
 ): AuditEntry {
+  const { redactor, maxValueChars: max } = options;
   const ctx = record.context;
   const entry = {
     v: AUDIT_FORMAT_VERSION,
-    ts: new Date(now).toISOString(),
+    ts: isoTime(now),
     kind: 'approval',
-    callId: text(record.callId),
-    traceId: text(ctx.traceId ?? ''),
+    callId: boundedId(record.callId, max),
+    traceId: boundedId(ctx.traceId ?? '', max),
     eventId: randomUUID(),
-    tool: text(record.tool),
+    tool: boundedId(record.tool, max),
   } as AuditEntry;
-  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = text(ctx.actor);
-  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = text(ctx.tenant);
-  if (ctx.session !== undefined && ctx.session !== null) entry.session = text(ctx.session);
-  entry.reason = text(record.reason);
-  entry.args = bounded(record.args, options);
-  entry.approvalId = text(record.id);
-  const approval: AuditApproval = { status: record.status, by: text(decision.by), said: decision.said };
-  if (decision.comment !== undefined) approval.comment = scrub(decision.comment, options.redactor);
+  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = boundedId(ctx.actor, max);
+  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = boundedId(ctx.tenant, max);
+  if (ctx.session !== undefined && ctx.session !== null) entry.session = boundedId(ctx.session, max);
+  entry.reason = boundedId(record.reason, max);
+  entry.args = bounded(record.args, redactor, max).value;
+  entry.approvalId = boundedId(record.id, max);
+  const approval: AuditApproval = { status: record.status, by: boundedId(decision.by, max), said: decision.said };
+  if (decision.comment !== undefined) approval.comment = boundedText(decision.comment, redactor, max);
   if (record.quorum) {
-    approval.approvals = (record.approvals ?? []).map((a) => text(a.by));
+    approval.approvals = (record.approvals ?? []).map((a) => boundedId(a.by, max));
     approval.required = record.quorum.required;
   }
   entry.approval = approval;
   return entry;
 }
 
-function common(ctx: GateContext, kind: AuditKind, eventId: string): AuditEntry {
+/** The last time formatted, and how: calls in the same millisecond share one ISO string. */
+let lastMs = Number.NaN;
+let lastIso = '';
+
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueChars: max }: EntryOptions): AuditEntry {
   const entry = {
     v: AUDIT_FORMAT_VERSION,
-    ts: new Date(ctx.clock.now()).toISOString(),
+    ts: isoTime(ctx.clock.now()),
     kind,
-    callId: text(ctx.callId),
-    traceId: text(ctx.traceId),
-    eventId,
-    tool: text(ctx.tool),
+    callId: boundedId(ctx.callId, max),
+    traceId: boundedId(ctx.traceId, max),
+    eventId: boundedId(eventId, max),
+    tool: boundedId(ctx.tool, max),
   } as AuditEntry;
-  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = text(ctx.actor);
-  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = text(ctx.tenant);
-  if (ctx.session !== undefined && ctx.session !== null) entry.session = text(ctx.session);
+  if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = boundedId(ctx.actor, max);
+  if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = boundedId(ctx.tenant, max);
+  if (ctx.session !== undefined && ctx.session !== null) entry.session = boundedId(ctx.session, max);
   return entry;
 }
 
-function decision(d: GateDecision, options: EntryOptions): AuditDecision {
-  const { redactor } = options;
-  const out: AuditDecision = { gate: text(d.gate), stage: d.stage, outcome: d.outcome, reason: text(d.reason) };
-  if (d.message !== undefined) out.message = scrub(d.message, redactor);
-  if (d.error) out.error = redactError(d.error, redactor);
-  if (d.data !== undefined) out.data = bounded(d.data, options);
-  return out;
-}
-
-function redactError(error: { name: string; message: string }, redactor: Redactor) {
-  return { name: scrub(error.name, redactor), message: scrub(error.message, redactor) };
-}
-
-/** A free-text field: redacted, and well-formed so canonicalization cannot fail on it. */
-function scrub(value: unknown, redactor: Redactor): string {
-  return redactor.redactString(wellFormed(String(value)));
-}
-
-/**
- * Redacts, then truncates: the preview of a long value never holds an unredacted secret. The JSON text is
- * only built when a cheap upper bound of its length passes `maxValueChars`.
- */
-function bounded(value: unknown, { redactor, maxValueChars }: EntryOptions): Json | TruncatedValue {
-  const safe = redactedJson(value, 0, new WeakSet(), redactor);
-  if (jsonLengthBound(safe, maxValueChars) <= maxValueChars) return safe;
-  const json = JSON.stringify(safe);
-  if (json.length <= maxValueChars) return safe;
-  return { truncated: true, chars: json.length, preview: wellFormed(json.slice(0, maxValueChars)) };
-}
-
-/**
- * An upper bound of `JSON.stringify(value).length` (a string's JSON text is at most six characters per code
- * unit, `\uXXXX`, plus quotes), or any number above `limit` once the bound passes it.
- */
-function jsonLengthBound(value: Json, limit: number): number {
-  if (typeof value === 'string') return 2 + 6 * value.length;
-  if (typeof value === 'number') return String(value).length;
-  if (typeof value === 'boolean') return 5;
-  if (value === null) return 4;
-  let total = 2;
-  if (Array.isArray(value)) {
-    for (const v of value) {
-      total += jsonLengthBound(v, limit - total) + 1;
-      if (total > limit) return total;
-    }
-    return total;
-  }
-  for (const k of Object.keys(value)) {
-    total += 2 + 6 * k.length + 2 + jsonLengthBound(value[k] as Json, limit - total);
-    if (total > limit) return total;
-  }
-  return total;
-}
-
-/**
- * `redactor.redact(toJson(value))` in one walk: the plain, redacted JSON of any value. Values under secret
- * keys are masked whole (their JSON form is still built, as hmac mode hashes it).
- */
-function redactedJson(value: unknown, depth: number, seen: WeakSet<object>, redactor: Redactor): Json {
-  if (typeof value === 'string') return redactor.redactString(wellFormed(value));
-  if (typeof value !== 'object' || value === null) return redactor.redact(toJson(value, depth, seen));
-  const obj = value as object;
-  if (depth >= MAX_DEPTH || seen.has(obj) || !isPlain(obj)) return redactor.redact(toJson(value, depth, seen));
-  seen.add(obj);
-  try {
-    if (Array.isArray(obj)) return Array.from(obj, (v) => redactedJson(v, depth + 1, seen, redactor));
-    const out: Record<string, Json> = {};
-    for (const k of Object.keys(obj)) {
-      const v = (obj as Record<string, unknown>)[k];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      const key = wellFormed(k);
-      out[key] = redactor.isSecretKey(key)
-        ? redactor.mask(toJson(v, depth + 1, seen))
-        : redactedJson(v, depth + 1, seen, redactor);
-    }
-    return out;
-  } finally {
-    seen.delete(obj);
-  }
-}
-
-/** Arrays and objects that `toJson` copies field by field (not Dates, Errors, binary, Maps or Sets). */
-function isPlain(obj: object): boolean {
-  return (
-    Array.isArray(obj) ||
-    !(
-      obj instanceof Date ||
-      obj instanceof Error ||
-      ArrayBuffer.isView(obj) ||
-      obj instanceof ArrayBuffer ||
-      obj instanceof Map ||
-      obj instanceof Set
-    )
-  );
-}
-
-const MAX_DEPTH = 32;
-
-/**
- * Plain JSON for any value a handler may return: cycles, BigInt, Dates, Errors, Maps and non-finite numbers
- * get a JSON form, so canonicalization (which rejects them) never fails on a record.
- */
-function toJson(value: unknown, depth: number, seen: WeakSet<object>): Json {
-  switch (typeof value) {
-    case 'string':
-      return wellFormed(value);
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'boolean':
-      return value;
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return null;
-  }
-  if (value === null) return null;
-  const obj = value as object;
-  if (depth >= MAX_DEPTH) return '[MaxDepth]';
-  if (seen.has(obj)) return '[Circular]';
-  seen.add(obj);
-  try {
-    if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
-    if (obj instanceof Error) return { name: wellFormed(obj.name), message: wellFormed(obj.message) };
-    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return `[binary ${obj.byteLength} bytes]`;
-    if (obj instanceof Map) return toJson(Object.fromEntries(obj), depth, seen);
-    if (obj instanceof Set || Array.isArray(obj)) return [...obj].map((v) => toJson(v, depth + 1, seen));
-    const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      out[wellFormed(k)] = toJson(v, depth + 1, seen);
-    }
-    return out;
-  } finally {
-    seen.delete(obj);
-  }
-}
-
-/** ES2024 string methods (Node 20 has them; the project's TypeScript lib is ES2023). */
-type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
-
-/** RFC 8785 rejects lone surrogates; replace them (U+FFFD) instead of failing the record. */
-function wellFormed(text: string): string {
-  const s = text as Es2024String;
-  return s.isWellFormed() ? text : s.toWellFormed();
-}
-
-/** Identity fields come from the model or the caller: any value is stored as a well-formed string. */
-function text(value: unknown): string {
-  return wellFormed(String(value));
+/** An error as recorded: `message` before `name`, both redacted and bounded. */
+function redactError(error: { name: string; message: string }, { redactor, maxValueChars }: EntryOptions) {
+  return {
+    message: boundedText(error.message, redactor, maxValueChars),
+    name: boundedText(error.name, redactor, maxValueChars),
+  };
 }

@@ -159,26 +159,46 @@ export function verifyRecords(lines: Iterable<string>, options: VerifyOptions = 
 
 /**
  * Verifies a JSONL audit file written by {@link JsonlFileSink}, streaming it, and also reports a torn last
- * line. Never throws on bad content; rejects with the file system's error when the file cannot be read.
+ * line. Linear in the file's size: each line is assembled once from the chunks it spans, so memory is one line
+ * plus one read chunk, whatever the file's size. Never throws on bad content; rejects with the file system's
+ * error when the file cannot be read.
  */
 export async function verify(file: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const verifier = new ChainVerifier(options.anchor);
-  let rest = Buffer.alloc(0);
   const stream = createReadStream(file);
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-      let nl = buf.indexOf(0x0a);
-      while (nl !== -1) {
-        if (!verifier.push(buf.subarray(0, nl).toString('utf8'))) return verifier.result();
-        buf = buf.subarray(nl + 1);
-        nl = buf.indexOf(0x0a);
-      }
-      rest = Buffer.from(buf);
-    }
+    const torn = await forEachLine(stream as AsyncIterable<Buffer>, (line) => verifier.push(line));
+    if (torn) verifier.torn();
   } finally {
     stream.destroy();
   }
-  if (rest.length > 0) verifier.torn();
   return verifier.result();
+}
+
+/**
+ * Calls `onLine` with each newline-terminated line of `chunks` (decoded as UTF-8, without its newline) until
+ * it returns false. Resolves true when bytes are left after the last newline (a torn tail), unless stopped.
+ */
+export async function forEachLine(chunks: AsyncIterable<Buffer>, onLine: (line: string) => boolean): Promise<boolean> {
+  // The pieces of the line being read, joined once its newline arrives (not once per chunk).
+  let pieces: Buffer[] = [];
+  let pending = 0;
+  for await (const chunk of chunks) {
+    let start = 0;
+    let nl = chunk.indexOf(0x0a);
+    while (nl !== -1) {
+      const tail = chunk.subarray(start, nl);
+      const line = pending === 0 ? tail : Buffer.concat([...pieces, tail], pending + tail.length);
+      pieces = [];
+      pending = 0;
+      if (!onLine(line.toString('utf8'))) return false;
+      start = nl + 1;
+      nl = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length) {
+      pieces.push(chunk.subarray(start));
+      pending += chunk.length - start;
+    }
+  }
+  return pending > 0;
 }

@@ -97,7 +97,7 @@ const tampering: fc.Arbitrary<Tamper> = fc.oneof(
     .map((t) => ({ op: 'move', ...t }) as const),
 );
 
-describe('verify', () => {
+describe('verify', { timeout: 60_000 }, () => {
   it('accepts an untouched chain written by a real runner', async () => {
     expect(parsed[0]?.prevHash).toBe(GENESIS_HASH);
     const result = await verify(baseFile);

@@ -25,4 +25,5 @@ it('the example in docs/audit.md runs: records, verifies, and catches tampering'
   expect(stdout).not.toContain('sk-live-0123456789abcdefXYZ');
   expect(JSON.parse(lines[7]!.replace(/^edited /, ''))).toMatchObject({ kind: 'hash_mismatch', line: 1, seq: 1 });
   expect(JSON.parse(lines[8]!.replace(/^deleted /, ''))).toMatchObject({ kind: 'seq_gap', line: 3, seq: 4 });
-});
+  // Starts a process that loads tsx: a loaded 2-core machine needs far more than vitest's default 5 s.
+}, 120_000);

@@ -1,19 +1,32 @@
+import { ftruncateSync, writeSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { GENESIS, recordHash, recordLine } from '../chain.js';
+import { GENESIS, recordHash } from '../chain.js';
 import type { AuditRecord } from '../record.js';
-import { parseRecord } from '../verify.js';
+import { parseRecord, type VerifyFailure, verify } from '../verify.js';
 import { ChainedSink } from './sink.js';
 import { readTail } from './tail.js';
 
 /**
- * When records reach the disk. In both policies an append resolves only after its record was written AND
- * fsynced (`fdatasync`), so a resolved append survives a crash or power loss.
- * - `'fsync'`: write at once; records that arrive while an fsync is in flight share the next one.
+ * When records reach the disk. Records are written to the file as soon as their turn comes (a synchronous
+ * write to the OS, in chain order), and made durable with `fdatasync`; records that arrive while an fdatasync
+ * is in flight are written together once it returns and share the next one (group commit).
+ * - `'fsync'` (default): every append resolves only once its record is written AND fdatasynced, so a resolved
+ *   append survives a crash or power loss.
+ * - `{ intents: { maxLagMs } }`: for a write-ahead `AuditGate`. An intent record resolves only once it is
+ *   fdatasynced (the handler never runs before its intent is on disk); any other record resolves once written,
+ *   and is fdatasynced with the next intent, by `flush()`/`close()`, or at most `maxLagMs` later. One call then
+ *   waits for one fdatasync instead of two. A power loss can take the last `maxLagMs` of outcome records; their
+ *   intents remain, so such a call reads as cut off mid-flight, never as absent (a blocked call, which has no
+ *   intent, can be lost whole). A process crash loses nothing written.
  * - `{ batch: { maxRecords, maxMs } }`: wait until `maxRecords` are queued or `maxMs` passed since the first,
- *   then write and fsync them together: fewer fsyncs, and each append may wait up to `maxMs`.
+ *   then write and fsync them together: fewer fsyncs, and each append may wait up to `maxMs`. Every append
+ *   resolves once durable, as with `'fsync'`.
  */
-export type FlushPolicy = 'fsync' | { batch: { maxRecords: number; maxMs: number } };
+export type FlushPolicy =
+  | 'fsync'
+  | { intents: { maxLagMs: number } }
+  | { batch: { maxRecords: number; maxMs: number } };
 
 /** Options for {@link JsonlFileSink}. */
 export interface JsonlFileSinkOptions {
@@ -27,10 +40,17 @@ export interface JsonlFileSinkOptions {
   repair?: 'refuse' | 'truncate';
   /** Permission bits for a new file (default `0o600`: audit records are sensitive). */
   fileMode?: number;
+  /**
+   * What `open()` checks before the chain is continued: `'full'` (default) verifies every record, as `verify`
+   * does, so a file damaged anywhere is refused (`chain_broken`); `'tail'` checks only the last record's hash,
+   * reading a few KiB however large the file is, and does not see damage before it.
+   */
+  verifyOnOpen?: 'full' | 'tail';
 }
 
 /** Why a {@link JsonlFileSink} refuses to write. */
 export type AuditFileErrorCode =
+  | 'chain_broken'
   | 'torn_tail'
   | 'malformed_tail'
   | 'tail_hash_mismatch'
@@ -44,11 +64,13 @@ export class AuditFileError extends Error {
    * @param code stable reason
    * @param path absolute path of the file
    * @param message what is wrong and what to do
+   * @param failure for `chain_broken`: the first record that failed verification
    */
   constructor(
     readonly code: AuditFileErrorCode,
     readonly path: string,
     message: string,
+    readonly failure?: VerifyFailure,
   ) {
     super(`${path}: ${message}`);
   }
@@ -77,15 +99,24 @@ export class JsonlFileSink extends ChainedSink {
   private readonly policy: FlushPolicy;
   private readonly repair: 'refuse' | 'truncate';
   private readonly fileMode: number;
+  private readonly verifyOnOpen: 'full' | 'tail';
   private fh: FileHandle | undefined;
   private opening: Promise<OpenReport> | undefined;
+  /** Bytes in the file that belong to the chain (written in full). */
   private size = 0;
+  /** Bytes known to be on disk: `size` when the last fdatasync started. */
+  private durableSize = 0;
+  /** The fdatasync in flight, if any. */
+  private syncing: Promise<void> | undefined;
   private broken: AuditFileError | undefined;
+  /** Batch policy: writes the queue `maxMs` after its first entry. */
   private timer: NodeJS.Timeout | undefined;
+  /** Intents policy: fdatasyncs written outcomes at most `maxLagMs` after they were written. */
+  private lagTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param path the JSONL file; created (mode `fileMode`) on first open
-   * @throws TypeError for batch bounds that are not positive integers / non-negative ms
+   * @throws TypeError for batch bounds that are not positive integers / non-negative ms, or a negative `maxLagMs`
    */
   constructor(path: string, options: JsonlFileSinkOptions = {}) {
     super();
@@ -93,7 +124,13 @@ export class JsonlFileSink extends ChainedSink {
     this.policy = options.flush ?? 'fsync';
     this.repair = options.repair ?? 'refuse';
     this.fileMode = options.fileMode ?? 0o600;
-    if (this.policy !== 'fsync') {
+    this.verifyOnOpen = options.verifyOnOpen ?? 'full';
+    if (typeof this.policy === 'object' && 'intents' in this.policy) {
+      const { maxLagMs } = this.policy.intents;
+      if (!Number.isFinite(maxLagMs) || maxLagMs < 0) {
+        throw new TypeError('JsonlFileSink: intents.maxLagMs must be >= 0 (ms)');
+      }
+    } else if (this.policy !== 'fsync') {
       const { maxRecords, maxMs } = this.policy.batch;
       if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) {
         throw new TypeError('JsonlFileSink: batch.maxRecords must be a positive integer');
@@ -117,38 +154,61 @@ export class JsonlFileSink extends ChainedSink {
     return this.opening;
   }
 
-  protected override async prepare(): Promise<void> {
+  protected override prepare(): void | Promise<void> {
     if (this.broken) throw this.broken;
-    await this.open();
+    if (!this.fh) return this.open().then(() => undefined);
   }
 
-  protected override async persist(records: AuditRecord[]): Promise<void> {
-    const fh = this.fh as FileHandle;
-    const buf = Buffer.from(`${records.map(recordLine).join('\n')}\n`);
+  /** Writes the lines synchronously: a write to the OS's cache, cheaper than a round trip to the thread pool. */
+  protected override persist(_records: AuditRecord[], lines: string[]): void {
+    const fd = (this.fh as FileHandle).fd;
+    const buf = Buffer.from(`${lines.join('\n')}\n`);
     try {
       let done = 0;
-      while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
-      await fh.datasync();
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
       this.size += buf.length;
     } catch (err) {
       // Cut off whatever part of the batch reached the file, so the chain on disk ends where the head does.
-      await fh.truncate(this.size).catch((cause: unknown) => {
+      try {
+        ftruncateSync(fd, this.size);
+      } catch (cause) {
         this.broken = new AuditFileError(
           'unknown_state',
           this.path,
           `a failed write could not be undone (${String(cause)}); verify the file and open a new sink`,
         );
-      });
+      }
       throw err;
     }
   }
 
+  protected override durable(records: AuditRecord[]) {
+    const waits = this.intentsOnly() ? (r: AuditRecord) => r.kind === 'intent' : () => true;
+    if (records.some(waits)) return { done: this.sync(), waits };
+    this.lagTimer ??= setTimeout(
+      () => {
+        this.lagTimer = undefined;
+        // A failure marks the sink broken: the next append reports it.
+        this.sync().catch(() => undefined);
+      },
+      (this.policy as { intents: { maxLagMs: number } }).intents.maxLagMs,
+    ).unref();
+    return undefined;
+  }
+
+  /** Everything written so far is on disk once this resolves; rejects when an fdatasync failed. */
+  protected override async settle(): Promise<void> {
+    if (this.fh) await this.sync();
+  }
+
   protected override schedule(queued: number): void {
-    if (this.policy === 'fsync' || queued >= this.policy.batch.maxRecords) {
-      this.kick();
+    // While an fdatasync is in flight, entries wait for it and are written together afterwards.
+    if (this.syncing) return;
+    if (typeof this.policy === 'object' && 'batch' in this.policy && queued < this.policy.batch.maxRecords) {
+      this.timer ??= setTimeout(() => this.kick(), this.policy.batch.maxMs);
       return;
     }
-    this.timer ??= setTimeout(() => this.kick(), this.policy.batch.maxMs);
+    this.kick();
   }
 
   protected override kick(): void {
@@ -158,12 +218,61 @@ export class JsonlFileSink extends ChainedSink {
   }
 
   protected override async release(): Promise<void> {
+    clearTimeout(this.timer);
+    clearTimeout(this.lagTimer);
+    this.timer = this.lagTimer = undefined;
     const fh = this.fh;
     this.fh = undefined;
     if (fh) {
       openPaths.delete(this.path);
       await fh.close();
     }
+  }
+
+  private intentsOnly(): boolean {
+    return typeof this.policy === 'object' && 'intents' in this.policy;
+  }
+
+  /** Resolves once every byte written before the call is on disk: one fdatasync serves everyone waiting. */
+  private async sync(): Promise<void> {
+    const target = this.size;
+    while (this.durableSize < target) {
+      if (this.broken) throw this.broken;
+      this.syncing ??= this.startSync();
+      await this.syncing;
+    }
+  }
+
+  private startSync(): Promise<void> {
+    const fh = this.fh as FileHandle;
+    const upTo = this.size;
+    return fh.datasync().then(
+      () => {
+        this.durableSize = Math.max(this.durableSize, upTo);
+        if (this.durableSize >= this.size) {
+          // Everything written is on disk: the lag timer has nothing left to sync.
+          clearTimeout(this.lagTimer);
+          this.lagTimer = undefined;
+        }
+        this.syncDone();
+      },
+      (err: unknown) => {
+        this.broken ??= new AuditFileError(
+          'unknown_state',
+          this.path,
+          `fdatasync failed (${String(err)}): records written after byte ${this.durableSize} may not be on ` +
+            'disk; verify the file and open a new sink',
+        );
+        this.syncDone();
+        throw err;
+      },
+    );
+  }
+
+  /** The fdatasync returned: entries that waited for it are written now. */
+  private syncDone(): void {
+    this.syncing = undefined;
+    if (this.queuedEntries > 0) this.schedule(this.queuedEntries);
   }
 
   private async doOpen(): Promise<OpenReport> {
@@ -185,10 +294,41 @@ export class JsonlFileSink extends ChainedSink {
     }
   }
 
+  /**
+   * Finds where the chain ends, refusing a file it must not extend: the last complete record is checked first
+   * (`malformed_tail`, `tail_hash_mismatch`), then, with `verifyOnOpen: 'full'`, every record (`chain_broken`),
+   * and only then is a torn last line refused or, with `repair: 'truncate'`, cut off. Nothing is written to
+   * a file that fails a check.
+   */
   private async readHead(fh: FileHandle): Promise<OpenReport> {
-    let size = (await fh.stat()).size;
+    const size = (await fh.stat()).size;
     const tail = await readTail(fh, size);
+    let head = { ...GENESIS };
+    if (tail.lastLine !== undefined) {
+      const last = parseRecord(tail.lastLine);
+      if (!last) throw new AuditFileError('malformed_tail', this.path, 'the last line is not an audit record');
+      if (recordHash(last) !== last.hash) {
+        throw new AuditFileError('tail_hash_mismatch', this.path, 'the last record does not match its hash');
+      }
+      head = { seq: last.seq, hash: last.hash };
+    }
+    if (this.verifyOnOpen === 'full' && size > 0) {
+      const report = await verify(this.path);
+      const bad = report.firstBad;
+      if (bad && bad.kind !== 'torn_tail') {
+        throw new AuditFileError(
+          'chain_broken',
+          this.path,
+          `the chain is broken at line ${bad.line}${bad.seq === undefined ? '' : ` (seq ${bad.seq})`}: ${bad.kind}, ` +
+            `${bad.message}. Records after it cannot be trusted, so the file is not extended. Run ` +
+            '`tollgate audit verify` on it, move it aside, and start a new file.',
+          bad,
+        );
+      }
+    }
     let repairedBytes = 0;
+    this.size = size;
+    this.durableSize = size;
     if (tail.tornAt !== undefined) {
       const torn = size - tail.tornAt;
       if (this.repair !== 'truncate') {
@@ -202,19 +342,9 @@ export class JsonlFileSink extends ChainedSink {
       await fh.truncate(tail.tornAt);
       await fh.datasync();
       repairedBytes = torn;
-      size = tail.tornAt;
+      this.size = this.durableSize = tail.tornAt;
     }
-    this.size = size;
-    if (tail.lastLine === undefined) {
-      this.head = { ...GENESIS };
-      return { head: this.lastRecord, repairedBytes };
-    }
-    const last = parseRecord(tail.lastLine);
-    if (!last) throw new AuditFileError('malformed_tail', this.path, 'the last line is not an audit record');
-    if (recordHash(last) !== last.hash) {
-      throw new AuditFileError('tail_hash_mismatch', this.path, 'the last record does not match its hash');
-    }
-    this.head = { seq: last.seq, hash: last.hash };
+    this.head = head;
     return { head: this.lastRecord, repairedBytes };
   }
 }

@@ -17,7 +17,7 @@ export class MemorySink extends ChainedSink {
     return this.records.map(recordLine);
   }
 
-  protected override async persist(records: AuditRecord[]): Promise<void> {
-    this.records.push(...records);
+  protected override persist(records: AuditRecord[]): void {
+    for (const r of records) this.records.push(r);
   }
 }

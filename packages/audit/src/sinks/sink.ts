@@ -1,4 +1,4 @@
-import { type ChainHead, GENESIS, seal } from '../chain.js';
+import { type ChainHead, GENESIS, sealRecord } from '../chain.js';
 import type { AuditEntry, AuditRecord } from '../record.js';
 
 /**
@@ -29,6 +29,9 @@ interface Pending {
  * so a failed write never leaves a later record linked to one that was not stored. Entries that arrive
  * while a write is in flight share the next write (group commit). (auditgate, the Python peer, reads its
  * head without a lock, so concurrent appends fork its chain, and a failed append leaves a gap.)
+ *
+ * A sink whose stored records still need a step to be durable (a file's fsync) overrides {@link durable}: an
+ * append that must wait for it resolves once it is done, and the next write does not wait for it.
  */
 export abstract class ChainedSink implements AuditSink {
   /** The last stored record's seq and hash. */
@@ -59,28 +62,46 @@ export abstract class ChainedSink implements AuditSink {
     });
   }
 
-  /** Writes whatever is queued now and resolves once the queue is empty. */
+  /** Writes whatever is queued now and resolves once the queue is empty and what it stored is durable. */
   async flush(): Promise<void> {
     // A turn takes at most `batchLimit` entries, so loop until the queue is empty.
     do {
       this.kick();
       await this.tail;
     } while (this.pending.length > 0);
+    await this.settle();
   }
 
-  /** Flushes, then releases resources; later appends reject. Closing twice is harmless. */
+  /** Flushes, then releases resources (also when the flush failed: then it rejects); later appends reject. Closing twice is harmless. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    this.closed = true;
-    await this.release();
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      await this.release();
+    }
   }
 
-  /** Stores sealed records, in order; throws if any of them could not be stored. */
-  protected abstract persist(records: AuditRecord[]): Promise<void>;
+  /**
+   * Stores sealed records, in order; throws (or rejects) if any of them could not be stored. `lines` are the
+   * same records as JSONL lines (no newlines), for sinks that write text.
+   */
+  protected abstract persist(records: AuditRecord[], lines: string[]): void | Promise<void>;
 
   /** Runs before each write, inside the writer's turn (a file sink opens and reads its tail here). */
-  protected async prepare(): Promise<void> {}
+  protected prepare(): void | Promise<void> {}
+
+  /**
+   * Called once stored records are in the chain. Returns a promise for the step that makes them durable and
+   * which of them wait for it (their appends resolve when it does); the others resolve now. Default: none.
+   */
+  protected durable(_records: AuditRecord[]): { done: Promise<void>; waits(record: AuditRecord): boolean } | undefined {
+    return undefined;
+  }
+
+  /** Resolves once everything stored so far is durable (default: at once). */
+  protected async settle(): Promise<void> {}
 
   /** Frees resources on close. */
   protected async release(): Promise<void> {}
@@ -100,35 +121,80 @@ export abstract class ChainedSink implements AuditSink {
     });
   }
 
-  private async writeTurn(): Promise<void> {
+  /** Entries waiting for a writer turn. */
+  protected get queuedEntries(): number {
+    return this.pending.length;
+  }
+
+  private writeTurn(): void | Promise<void> {
     const batch = this.pending.splice(0, this.batchLimit);
     if (batch.length === 0) return;
     if (this.pending.length > 0) this.kick();
+    let ready: void | Promise<void>;
     try {
-      await this.prepare();
+      ready = this.prepare();
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
+    if (ready) {
+      return ready.then(
+        () => this.sealAndStore(batch),
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      );
+    }
+    return this.sealAndStore(batch);
+  }
+
+  private sealAndStore(batch: Pending[]): void | Promise<void> {
     // An entry that cannot be sealed (no JSON form) fails alone; the rest of the batch goes on.
     let head = this.head;
-    const sealed: { record: AuditRecord; pending: Pending }[] = [];
+    const records: AuditRecord[] = [];
+    const lines: string[] = [];
+    const sealed: Pending[] = [];
     for (const pending of batch) {
       try {
-        const record = seal(pending.entry, head);
+        const { record, line } = sealRecord(pending.entry, head);
         head = { seq: record.seq, hash: record.hash };
-        sealed.push({ record, pending });
+        records.push(record);
+        lines.push(line);
+        sealed.push(pending);
       } catch (err) {
         pending.reject(err);
       }
     }
     if (sealed.length === 0) return;
-    try {
-      await this.persist(sealed.map((s) => s.record));
+    const stored = () => {
       this.head = head;
-      for (const { record, pending } of sealed) pending.resolve(record);
+      this.confirm(records, sealed);
+    };
+    const failed = (err: unknown) => {
+      for (const pending of sealed) pending.reject(err);
+    };
+    let written: void | Promise<void>;
+    try {
+      written = this.persist(records, lines);
     } catch (err) {
-      for (const { pending } of sealed) pending.reject(err);
+      failed(err);
+      return;
+    }
+    if (written) return written.then(stored, failed);
+    stored();
+  }
+
+  private confirm(records: AuditRecord[], sealed: Pending[]): void {
+    const durable = this.durable(records);
+    for (let i = 0; i < sealed.length; i++) {
+      const record = records[i]!;
+      const pending = sealed[i]!;
+      if (durable?.waits(record)) {
+        durable.done.then(
+          () => pending.resolve(record),
+          (err: unknown) => pending.reject(err),
+        );
+      } else pending.resolve(record);
     }
   }
 }

@@ -44,7 +44,7 @@ export class TslogSink extends ChainedSink {
       });
   }
 
-  protected override async persist(records: AuditRecord[]): Promise<void> {
+  protected override persist(records: AuditRecord[]): void {
     for (const record of records) {
       this.logger.info({ audit: record }, `audit ${record.kind} ${record.tool} ${record.status ?? ''}`.trimEnd());
     }
