@@ -61,6 +61,8 @@ export interface GatedMcpClientOptions extends Partial<CallLimits> {
   clientInfo?: Implementation;
   /** Capabilities this client declares (default none). */
   capabilities?: ClientCapabilities;
+  /** How long the handshake and the tool listing may take (ms, default 60,000: a server started by npx may download first). */
+  connectTimeoutMs?: number;
 }
 
 /** A server that lists this many pages of tools is not listing in good faith. */
@@ -119,14 +121,14 @@ export class GatedMcpClient {
     const transport = transportOf(options.server);
     const client = new Client(options.clientInfo ?? PACKAGE_INFO, { capabilities: options.capabilities ?? {} });
     try {
-      await client.connect(transport, { timeout: limits.timeoutMs });
+      await client.connect(transport, { timeout: options.connectTimeoutMs ?? 60_000 });
     } catch (err) {
       await client.close().catch(() => undefined);
       throw new Error(`Could not connect to the MCP server: ${errorText(err)}`, { cause: err });
     }
     const gated = new GatedMcpClient(client, options, limits);
     try {
-      await gated.refresh();
+      await gated.refresh(options.connectTimeoutMs ?? 60_000);
     } catch (err) {
       await client.close().catch(() => undefined);
       throw new Error(`The MCP server ${gated.server} could not list its tools: ${errorText(err)}`, { cause: err });
@@ -153,15 +155,16 @@ export class GatedMcpClient {
   }
 
   /**
-   * Lists the server's tools again and registers the new ones (the server sent `tools/list_changed`). Tools
+   * Lists the server's tools again (each page within `timeoutMs`) and registers the new ones (the server sent
+   * `tools/list_changed`). Tools
    * already registered keep the schema and annotations they had: a server cannot loosen them later.
    * @returns the names newly registered
    */
-  async refresh(): Promise<string[]> {
+  async refresh(timeoutMs = 60_000): Promise<string[]> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const listed = await this.client.listTools(cursor === undefined ? {} : { cursor });
+      const listed = await this.client.listTools(cursor === undefined ? {} : { cursor }, { timeout: timeoutMs });
       tools.push(...listed.tools);
       cursor = listed.nextCursor;
       if (cursor === undefined) break;

@@ -61,12 +61,15 @@ export function toMcpCallError(err: unknown, tool: string, timeoutMs?: number): 
     return new McpCallError(code, describe(code, tool, err.message, timeoutMs), { cause: err, rpcError });
   }
   const name = (err as { name?: unknown } | null)?.name;
-  if (name === 'ZodError') {
-    return new McpCallError(
-      McpReason.malformedResult,
-      describe(McpReason.malformedResult, tool, 'the result does not have the shape of a tool result'),
-      { cause: err },
-    );
+  // The SDK rejects with zod's error (`ZodError`, or `$ZodError` from zod's core) when a result fails its schema.
+  const issues = (err as { issues?: { path?: unknown[]; message?: string }[] } | null)?.issues;
+  if (Array.isArray(issues)) {
+    const issue = issues[0];
+    const where = Array.isArray(issue?.path) && issue.path.length ? `/${issue.path.join('/')}` : '(root)';
+    const detail = `${where}: ${issue?.message ?? 'not a tool result'}`;
+    return new McpCallError(McpReason.malformedResult, describe(McpReason.malformedResult, tool, detail), {
+      cause: err,
+    });
   }
   if (name === 'AbortError') {
     return new McpCallError(McpReason.cancelled, describe(McpReason.cancelled, tool, errorText(err)), { cause: err });
