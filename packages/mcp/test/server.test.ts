@@ -38,7 +38,7 @@ function paymentsRunner(store = new MemoryApprovalStore()) {
       required: ['to', 'amount'],
       additionalProperties: false,
     },
-    handler: (args) => {
+    handler: (args: { to: string; amount: number }) => {
       paid.push(args);
       return { paid: args.amount, to: args.to };
     },
