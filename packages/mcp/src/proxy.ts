@@ -37,6 +37,11 @@ export interface McpProxyOptions extends Partial<CallLimits> {
   toolGates?: RegisterOptions['toolGates'];
   /** Largest message read from the server (bytes, default 16 MiB). */
   maxMessageBytes?: number;
+  /**
+   * How long each step of stopping the server waits: end of stdin, then SIGTERM, then SIGKILL (ms, default 1000).
+   * Short, because hosts escalate too: the SDK's client sends the proxy SIGTERM 2 s after closing its stdin.
+   */
+  closeStepMs?: number;
   /** Where the proxy reports what it could not do (default: nowhere). Never stdout: that is the protocol. */
   log?: (line: string) => void;
 }
@@ -255,6 +260,7 @@ function childOf(options: McpProxyOptions): ChildProcessTransport {
     cwd: options.cwd,
     stderr: 'inherit',
     maxMessageBytes: options.maxMessageBytes,
+    closeStepMs: options.closeStepMs ?? 1000,
   });
 }
 
