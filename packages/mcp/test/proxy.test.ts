@@ -122,7 +122,8 @@ describe('the stdio proxy in front of the everything server', () => {
       expect(via, call.name).toEqual(await direct.callTool(call));
       expect(via.isError, call.name).toBeFalsy();
     }
-    const kinds = new Set((await client.callTool(calls[3]!)).content.map((c) => c.type));
+    const annotated = (await client.callTool(calls[3]!)) as { content: { type: string }[] };
+    const kinds = new Set(annotated.content.map((c) => c.type));
     expect(kinds).toEqual(new Set(['text', 'image']));
   });
 
