@@ -181,9 +181,16 @@ export class GatedMcpClient {
     return () => this.changeListeners.delete(listener);
   }
 
-  /** Closes the connection and stops a server it started (end of stdin, then SIGTERM, then SIGKILL to its group). */
-  close(): Promise<void> {
-    return this.client.close();
+  /**
+   * Closes the connection: ends a Streamable HTTP session (DELETE), or stops a server it started (end of stdin,
+   * then SIGTERM, then SIGKILL to its process group).
+   */
+  async close(): Promise<void> {
+    const transport = this.client.transport;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
+      await transport.terminateSession().catch(() => undefined);
+    }
+    await this.client.close();
   }
 }
 

@@ -116,7 +116,10 @@ export interface HttpProxyOptions extends McpProxyOptions {
   token?: string;
   /** Most sessions at once, each with its own server process (default 16); more are refused with 503. */
   maxSessions?: number;
-  /** A session with no request for this long is closed and its server stopped (ms, default 1 hour). */
+  /**
+   * A session with nothing open (no request in flight, no SSE stream) for this long is closed and its server
+   * stopped (ms, default 1 hour).
+   */
   sessionIdleMs?: number;
 }
 
@@ -131,9 +134,12 @@ export interface HttpProxy {
 }
 
 interface Session {
+  id?: string;
   relay: McpRelay;
   transport: StreamableHTTPServerTransport;
   idle: NodeJS.Timeout | undefined;
+  /** Requests whose response is still open (an SSE stream included): the session is not idle while any is. */
+  open: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -162,11 +168,15 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   let port = 0;
   const allowedHosts = () => [`${hostname}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
 
-  const touch = (id: string, session: Session) => {
+  /** Counts a request as open until its response closes; the idle clock runs only while none is open. */
+  const hold = (session: Session, res: ServerResponse) => {
+    session.open++;
     clearTimeout(session.idle);
-    session.idle = setTimeout(() => void session.relay.close(), idleMs);
-    session.idle.unref();
-    sessions.set(id, session);
+    res.once('close', () => {
+      if (--session.open > 0) return;
+      session.idle = setTimeout(() => void session.relay.close(), idleMs);
+      session.idle.unref();
+    });
   };
 
   const open = async (req: IncomingMessage, res: ServerResponse) => {
@@ -176,10 +186,14 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       return reply(res, 400, 'No session: send initialize first, without an mcp-session-id header.');
     if (sessions.size + starting.size >= maxSessions)
       return reply(res, 503, `The proxy already serves ${maxSessions} sessions.`);
-    const session = {} as Session;
+    const session = { open: 0 } as Session;
+    hold(session, res);
     session.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => touch(id, session),
+      onsessioninitialized: (id) => {
+        session.id = id;
+        sessions.set(id, session);
+      },
       ...(LOOPBACK.has(hostname) ? { enableDnsRebindingProtection: true, allowedHosts: allowedHosts() } : {}),
     });
     session.relay = relayOf(options, session.transport, childOf(options), calls);
@@ -193,8 +207,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     }
     void session.relay.closed.then(() => {
       clearTimeout(session.idle);
-      const id = session.transport.sessionId;
-      if (id !== undefined && sessions.get(id) === session) sessions.delete(id);
+      if (session.id !== undefined && sessions.get(session.id) === session) sessions.delete(session.id);
     });
     try {
       await session.transport.handleRequest(req, res, body);
@@ -214,7 +227,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       if (typeof id === 'string') {
         const session = sessions.get(id);
         if (!session) return reply(res, 404, 'Session not found: initialize a new one.');
-        touch(id, session);
+        hold(session, res);
         return session.transport.handleRequest(req, res);
       }
       if (req.method !== 'POST') return reply(res, 400, 'No session: send initialize first.');
