@@ -9,7 +9,7 @@ import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol
 import { GatedToolRunner, MemoryApprovalStore } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedMcpClient, type HttpProxy, startHttpProxy, ToolAnnotationGate } from '../src/index.js';
-import { alive, childrenOf, denialOf, filesystemServer, probeServer, sandbox, textOf, waitFor } from './support.js';
+import { alive, childrenOf, filesystemServer, probeServer, sandbox, textOf, waitFor } from './support.js';
 
 function proxyOf(server: string[], options: Partial<Parameters<typeof startHttpProxy>[0]> = {}): Promise<HttpProxy> {
   const [command, ...args] = server;
