@@ -38,7 +38,9 @@ async function measure(label: string, entry: ServerEntry): Promise<void> {
     const t = performance.now();
     await Promise.all(Array.from({ length: 100 }, () => client.callTool({ name: 'read_text_file', arguments: args })));
     const batch = performance.now() - t;
-    console.log(`${label.padEnd(26)} median ${at(0.5)} ms  p90 ${at(0.9)} ms  p99 ${at(0.99)} ms  100 concurrent: ${batch.toFixed(0)} ms`);
+    console.log(
+      `${label.padEnd(26)} median ${at(0.5)} ms  p90 ${at(0.9)} ms  p99 ${at(0.99)} ms  100 concurrent: ${batch.toFixed(0)} ms`,
+    );
   } finally {
     await client.close();
   }

@@ -1,10 +1,17 @@
 // The issue's end-to-end case on a fresh clone: `tollgate mcp-proxy` governs the real filesystem server over stdio,
 // launched from the host configuration entry (examples/mcp/src/host.ts) by the SDK's own client, and a person
 // decides approvals with `tollgate approvals` from a terminal.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectTestRedis, deletePrefix, REDIS_URL, testPrefix } from '@tollgate/test-utils';
+import {
+  processAlive as alive,
+  connectTestRedis,
+  deletePrefix,
+  processTree,
+  REDIS_URL,
+  testPrefix,
+} from '@tollgate/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo.js';
 import { connect, denialOf, policyFile, proxyEntry, textOf, tollgate } from '../src/host.js';
@@ -16,35 +23,6 @@ function makeSandbox() {
   writeFileSync(join(dir, 'notes.txt'), 'read me\n');
   writeFileSync(join(dir, 'out', 'draft.txt'), 'draft\n');
   return { dir, audit: join(root, 'audit.jsonl'), remove: () => rmSync(root, { recursive: true, force: true }) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pids of `pid` and all its descendants (Linux /proc). */
-function processTree(pid: number): number[] {
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    for (const entry of readdirSafe('/proc')) {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === tree[i]) tree.push(Number(entry));
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-  }
-  return tree;
-}
-
-function readdirSafe(dir: string): string[] {
-  return readdirSync(dir).filter((e) => /^\d+$/.test(e));
 }
 
 describe('tollgate mcp-proxy in front of the filesystem server', () => {

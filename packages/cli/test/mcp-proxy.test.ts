@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { processAlive as alive } from '@tollgate/test-utils';
 import { describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runCli } from './helpers.js';
 
@@ -154,12 +155,3 @@ describe('tollgate approvals and mcp-proxy usage', () => {
     );
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

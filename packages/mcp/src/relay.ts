@@ -421,43 +421,28 @@ export class McpRelay {
     signal?: AbortSignal,
     tool = method,
   ): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextServerId++;
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.toServer.delete(id);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
+    const id = this.nextServerId++;
+    return ownRequest<Record<string, unknown>>({
+      timeoutMs,
+      signal,
+      track: (settle) =>
+        this.toServer.set(id, {
+          kind: 'own',
+          resolve: settle.resolve,
+          reject: (error) => settle.reject(fromRpcError(error, tool, timeoutMs)),
+        }),
+      untrack: () => this.toServer.delete(id),
+      send: () => this.options.server.send({ jsonrpc: '2.0', id, method, params }),
+      onTimeout: () => {
         this.cancelServer(id, 'timed out');
-        reject(new McpCallError(McpReason.timeout, describe(McpReason.timeout, tool, 'no answer', timeoutMs)));
-      }, timeoutMs);
-      const onAbort = () => {
-        cleanup();
+        return new McpCallError(McpReason.timeout, describe(McpReason.timeout, tool, 'no answer', timeoutMs));
+      },
+      onAbort: () => {
         this.cancelServer(id, 'cancelled by the host');
-        reject(new McpCallError(McpReason.cancelled, describe(McpReason.cancelled, tool, errorText(signal?.reason))));
-      };
-      if (signal?.aborted) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.toServer.set(id, {
-        kind: 'own',
-        resolve: (result) => {
-          cleanup();
-          resolve(result);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(fromRpcError(error, tool, timeoutMs));
-        },
-      });
-      this.options.server.send({ jsonrpc: '2.0', id, method, params }).catch((err) => {
-        cleanup();
-        reject(new McpCallError(McpReason.notConnected, describe(McpReason.notConnected, tool, errorText(err))));
-      });
+        return new McpCallError(McpReason.cancelled, describe(McpReason.cancelled, tool, errorText(signal?.reason)));
+      },
+      onSendError: (err) =>
+        new McpCallError(McpReason.notConnected, describe(McpReason.notConnected, tool, errorText(err))),
     });
   }
 
@@ -469,42 +454,23 @@ export class McpRelay {
     signal: AbortSignal | undefined,
     relatedRequestId: RequestId,
   ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextHostId++;
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.toHost.delete(id);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
+    const id = this.nextHostId++;
+    return ownRequest<unknown>({
+      timeoutMs,
+      signal,
+      track: (settle) => this.toHost.set(id, { kind: 'own', ...settle }),
+      untrack: () => this.toHost.delete(id),
+      send: () => this.options.host.send({ jsonrpc: '2.0', id, method, params }, { relatedRequestId }),
+      onTimeout: () => {
         this.sendHost({
           jsonrpc: '2.0',
           method: 'notifications/cancelled',
           params: { requestId: id, reason: 'timed out' },
         });
-        reject(new Error(`no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onAbort = () => {
-        cleanup();
-        reject(new Error('the call was cancelled'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.toHost.set(id, {
-        kind: 'own',
-        resolve: (r) => {
-          cleanup();
-          resolve(r);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      });
-      this.options.host.send({ jsonrpc: '2.0', id, method, params }, { relatedRequestId }).catch((err) => {
-        cleanup();
-        reject(err instanceof Error ? err : new Error(errorText(err)));
-      });
+        return new Error(`no answer within ${timeoutMs} ms`);
+      },
+      onAbort: () => new Error('the call was cancelled'),
+      onSendError: (err) => (err instanceof Error ? err : new Error(errorText(err))),
     });
   }
 
@@ -557,6 +523,40 @@ export class McpRelay {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+/** How one of the proxy's own requests is tracked and what ends it. */
+interface OwnRequest<T> {
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  /** Registers the request, with what settles it when its answer comes. */
+  track: (settle: { resolve: (value: T) => void; reject: (error: Error) => void }) => void;
+  untrack: () => void;
+  send: () => Promise<void>;
+  onTimeout: () => Error;
+  onAbort: () => Error;
+  onSendError: (err: unknown) => Error;
+}
+
+/** A request the proxy makes itself: settled once, by its answer, its timeout, an abort, or a failed send. */
+function ownRequest<T>(request: OwnRequest<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', aborted);
+      request.untrack();
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => reject(request.onTimeout())), request.timeoutMs);
+    const aborted = () => finish(() => reject(request.onAbort()));
+    if (request.signal?.aborted) return aborted();
+    request.signal?.addEventListener('abort', aborted, { once: true });
+    request.track({ resolve: (value) => finish(() => resolve(value)), reject: (error) => finish(() => reject(error)) });
+    request.send().catch((err: unknown) => finish(() => reject(request.onSendError(err))));
+  });
 }
 
 function errorResponse(id: RequestId, code: number, message: string): JSONRPCMessage {

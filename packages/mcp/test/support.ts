@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,31 +83,7 @@ export async function hostThroughProxy(server: string[], options: HostOptions = 
   return { client, transport, pid: transport.pid!, stderr: () => stderr, close: () => client.close() };
 }
 
-/** Whether a process is alive. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pids whose parent is `pid` (Linux /proc). */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
+export { childPids as childrenOf, processAlive as alive } from '@tollgate/test-utils';
 
 /** Polls `check` until it holds (or throws after `timeoutMs`). */
 export async function waitFor(check: () => boolean, timeoutMs = 20_000, what = 'the condition'): Promise<void> {
