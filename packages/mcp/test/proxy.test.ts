@@ -139,7 +139,10 @@ describe('the stdio proxy in front of the everything server', () => {
     expect(result.isError).toBeFalsy();
     // The SDK server sends its last notification as it returns, and it can land after the response (the SDK's
     // client then drops it): the same happens with no proxy in between. The ones before it always arrive.
-    expect([[1, 2], [1, 2, 3]]).toContainEqual(progress);
+    expect([
+      [1, 2],
+      [1, 2, 3],
+    ]).toContainEqual(progress);
   });
 
   it('passes the server’s own requests to the host: sampling, elicitation and roots', async () => {
