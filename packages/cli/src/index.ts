@@ -9,13 +9,13 @@ export {
   type ReplayPolicy,
   type ToolGates,
 } from './policy/define.js';
-export type { Comparison, ComparisonCell } from './replay/compare.js';
 export {
   defineMcpPolicy,
   type McpPolicy,
   type McpPolicyExport,
   type McpSettings,
 } from './policy/mcp.js';
+export type { Comparison, ComparisonCell } from './replay/compare.js';
 export type { CallDecision } from './replay/engine.js';
 export type { LabelTally, ReplaySummary, SkippedLine, Tally } from './replay/summary.js';
 export type { ToolSchema, ToolSpec } from './tools/normalize.js';
