@@ -12,3 +12,16 @@ export function tollgateProject(name: string, test: TestProjectInlineConfigurati
     test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, ...test },
   });
 }
+
+/**
+ * {@link tollgateProject} for packages whose tests load `@modelcontextprotocol/sdk`. Its HTTP client imports
+ * eventsource-parser, which publishes a `source` export condition pointing at TypeScript; since the workspace
+ * resolves with `source`, vite must transform the SDK and it rather than hand them to Node. Their published
+ * source maps name files they do not ship, hence `logLevel: 'error'`.
+ */
+export function mcpSdkProject(name: string) {
+  const project = tollgateProject(name, {
+    server: { deps: { inline: [/@modelcontextprotocol\/sdk/, /eventsource-parser/] } },
+  });
+  return { ...project, logLevel: 'error' as const };
+}

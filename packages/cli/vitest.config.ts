@@ -1,3 +1,3 @@
-import { tollgateProject } from '../../vitest.project.js';
+import { mcpSdkProject } from '../../vitest.project.js';
 
-export default tollgateProject('cli');
+export default mcpSdkProject('cli');

@@ -9,6 +9,12 @@ export {
   type ReplayPolicy,
   type ToolGates,
 } from './policy/define.js';
+export {
+  defineMcpPolicy,
+  type McpPolicy,
+  type McpPolicyExport,
+  type McpSettings,
+} from './policy/mcp.js';
 export type { Comparison, ComparisonCell } from './replay/compare.js';
 export type { CallDecision } from './replay/engine.js';
 export type { LabelTally, ReplaySummary, SkippedLine, Tally } from './replay/summary.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { CliError, type CliIo, ExitCode, errorText } from './io.js';
 import { TRACE_FORMATS } from './trace/read.js';
 
@@ -105,6 +105,34 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action(async () => {
       const { hashPasswordCommand } = await import('./commands/console.js');
       code = await hashPasswordCommand(io);
+    });
+
+  program
+    .command('mcp-proxy')
+    .description('Gate an MCP server: start it and serve its tools, through the policy, on stdio (or --listen).')
+    .requiredOption('-p, --policy <module>', 'policy module whose default export is defineMcpPolicy(…)')
+    .option('--listen <host:port>', 'serve Streamable HTTP on this address instead of stdio (e.g. 127.0.0.1:8931)')
+    .option('--name <name>', "the server's name on its tools and approvals (default: the name it gives itself)")
+    .option('--timeout-ms <ms>', 'how long a tool call may wait for the server (default 60000)')
+    .argument('<command>', 'the program that starts the MCP server (after --)')
+    .argument('[args...]', 'its arguments')
+    .action(async (command: string, args: string[], options) => {
+      const { mcpProxyCommand } = await import('./commands/mcp-proxy.js');
+      code = await mcpProxyCommand(command, args, options, io);
+    });
+
+  program
+    .command('approvals')
+    .description("List, approve or deny the approvals waiting in a policy's store (memory: a running mcp-proxy's).")
+    .addArgument(new Argument('<action>', 'what to do').choices(['list', 'approve', 'deny']))
+    .argument('[id]', 'the approval (apr_…), for approve and deny')
+    .requiredOption('-p, --policy <module>', 'the policy module whose approval store to use')
+    .option('--by <who>', 'who decides (default: your user name)')
+    .option('--comment <text>', 'why')
+    .option('--json', 'list: print JSON')
+    .action(async (action: 'list' | 'approve' | 'deny', id: string | undefined, options) => {
+      const { approvalsCommand } = await import('./commands/approvals.js');
+      code = await approvalsCommand(action, id, options, io);
     });
 
   try {

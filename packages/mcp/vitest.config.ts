@@ -1,0 +1,3 @@
+import { mcpSdkProject } from '../../vitest.project.js';
+
+export default mcpSdkProject('mcp');
