@@ -8,7 +8,7 @@ import { defineProject, type TestProjectInlineConfiguration } from 'vitest/confi
  */
 export function tollgateProject(name: string, test: TestProjectInlineConfiguration['test'] = {}) {
   return defineProject({
-    ssr: { resolve: { conditions: ['source'] } },
+    ssr: { resolve: { conditions: ['@tollgate/source'] } },
     test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, ...test },
   });
 }

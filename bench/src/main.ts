@@ -23,8 +23,15 @@ const compiled = !import.meta.url.endsWith('.ts');
 const COMPILED_COMMAND = 'pnpm exec tsc -b bench && node bench/dist/main.js';
 const childPath = fileURLToPath(new URL(`child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const started = performance.now();
-const log = (line: string) =>
-  console.log(`[${((performance.now() - started) / 1e3).toFixed(0).padStart(3)} s] ${line}`);
+let lastLine = started;
+const log = (line: string) => {
+  lastLine = performance.now();
+  console.log(`[${((lastLine - started) / 1e3).toFixed(0).padStart(3)} s] ${line}`);
+};
+/** Inside a long step, a line at most every 5 s, so a log (or a CI job) shows the run is alive. */
+const progress = (line: string) => {
+  if (performance.now() - lastLine >= 5_000) log(line);
+};
 
 const options: MeasureOptions = {
   timeMs: Number(process.env.BENCH_TIME_MS ?? 200),
@@ -63,7 +70,8 @@ async function section(name: Section, rounds = options.rounds): Promise<Figure[]
   const ids = await inChild<string[]>({ kind: 'list', section: name });
   const passes = new Map<string, Figure[]>(ids.map((id) => [id, []]));
   for (let pass = 0; pass < rounds; pass++) {
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
+      progress(`  ${name}: pass ${pass + 1} of ${rounds}, case ${i + 1} of ${ids.length}`);
       passes
         .get(id)!
         .push(await inChild<Figure>({ kind: 'call', section: name, id, options: { ...options, rounds: 1 } }));
@@ -105,8 +113,9 @@ if (reason === undefined) {
 
 log('throughput');
 const throughput: ThroughputFigure[] = [];
-for (const id of THROUGHPUT_PIPELINES) {
+for (const [i, id] of THROUGHPUT_PIPELINES.entries()) {
   if (id.startsWith('redis') && 'skipped' in redis) continue;
+  progress(`  throughput: pipeline ${i + 1} of ${THROUGHPUT_PIPELINES.length}`);
   throughput.push(...(await inChild<ThroughputFigure[]>({ kind: 'throughput', id, ms: throughputMs })));
 }
 for (const f of throughput) {

@@ -8,7 +8,7 @@ const suite = useDedicatedRedis();
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-describe('two processes on one Redis-backed limit and budget', () => {
+describe.skipIf(!suite.available)('two processes on one Redis-backed limit and budget', () => {
   it('admit exactly the limit and charge the exact decimal total over 10,000 calls', async () => {
     const prefix = `rel:${randomUUID().slice(0, 8)}:`;
     const env = { REDIS_URL: suite.server.url, PREFIX: prefix, CALLS: '5000', IN_FLIGHT: '64' };

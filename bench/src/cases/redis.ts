@@ -48,7 +48,7 @@ export function benchClient(url: string, extra: RedisOptions = {}): Redis {
 
 /** The Redis-backed runners of the benchmark, each on its own key prefix. */
 export function redisRunners(client: Redis, prefix: string) {
-  const rateStore = () => new RedisRateStore({ client, keyPrefix: `${prefix}rate:` });
+  const rateStore = () => new RedisRateStore({ redis: client, prefix: `${prefix}rate:` });
   const budgetStore = () => new RedisBudgetStore({ redis: client, prefix: `${prefix}budget:` });
   const approvals = new RedisApprovalStore({ redis: client, prefix: `${prefix}approvals:` });
   return {

@@ -1,4 +1,4 @@
-// node --conditions=source --import tsx examples/banking/src/live.ts --redis redis://127.0.0.1:6379 --audit agent.jsonl
+// node --conditions=@tollgate/source --import tsx examples/banking/src/live.ts --redis redis://127.0.0.1:6379 --audit agent.jsonl
 // The banking agent with its approvals in Redis, waiting for the review console (`tollgate console`) to decide.
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';

@@ -1,6 +1,6 @@
 // pnpm demo [--verbose | --quiet | --json] [--audit <file>]
 // Replays the recorded AgentDojo banking episodes through tollgate; exits 0 when the targets are met.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ const USAGE = `Usage: pnpm demo [--verbose | --quiet | --json] [--audit <file>]
   --verbose       one line per episode with every call's verdict, instead of the table
   --quiet         the summary only
   --json          the full report as JSON on stdout
-  --audit <file>  where to write the audit file (default: a new temporary directory)`;
+  --audit <file>  keep the audit file there (default: a temporary file, removed at the end)`;
 
 let flags: { verbose?: boolean; quiet?: boolean; json?: boolean; audit?: string; help?: boolean };
 try {
@@ -40,7 +40,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-const auditFile = flags.audit ?? join(mkdtempSync(join(tmpdir(), 'tollgate-demo-')), 'audit.jsonl');
+// Without --audit the file lives in a temporary directory of its own, removed when the demo ends.
+const tempDir = flags.audit ? undefined : mkdtempSync(join(tmpdir(), 'tollgate-demo-'));
+const auditFile = flags.audit ?? join(tempDir!, 'audit.jsonl');
 const bar =
   process.stderr.isTTY && !flags.json
     ? new SingleBar(
@@ -48,22 +50,33 @@ const bar =
         Presets.shades_classic,
       )
     : undefined;
+// Without a terminal (CI logs, pipes), a line every few seconds instead of a bar.
+const started = Date.now();
+let lastLine = started;
+const progressLine = (done: number, total: number) => {
+  if (Date.now() - lastLine < 5_000) return;
+  lastLine = Date.now();
+  process.stderr.write(`replaying: ${done}/${total} episodes (${Math.round((lastLine - started) / 1000)} s)\n`);
+};
 
 try {
   const report = await runDemo({
     auditFile,
     onEpisode: (_outcome, done, total) => {
-      if (done === 1) bar?.start(total, 0);
-      bar?.update(done);
+      if (!bar) return progressLine(done, total);
+      if (done === 1) bar.start(total, 0);
+      bar.update(done);
     },
   });
   bar?.stop();
   if (flags.json) console.log(JSON.stringify(jsonReport(report), null, 2));
-  else console.log(formatReport(report, { verbose: flags.verbose, quiet: flags.quiet }).join('\n'));
+  else console.log(formatReport(report, { verbose: flags.verbose, quiet: flags.quiet, kept: !tempDir }).join('\n'));
   const ok = report.summary.targetsMet && report.audit.verify.ok && report.problems.length === 0;
   process.exitCode = ok ? 0 : 1;
 } catch (err) {
   bar?.stop();
   console.error(`The demo could not run: ${(err as Error).message}`);
   process.exitCode = 1;
+} finally {
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 }

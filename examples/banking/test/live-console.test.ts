@@ -22,7 +22,7 @@ const redis = await connectTestRedis();
 const children: ChildProcess[] = [];
 
 function node(args: string[], stdin?: string): ChildProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -15,7 +15,7 @@ describe('pnpm demo', () => {
   it('exits 0 with the targets met, and writes the audit file where asked', async () => {
     const audit = join(dir, 'audit.jsonl');
     const { stdout } = await run(process.execPath, [
-      '--conditions=source',
+      '--conditions=@tollgate/source',
       '--import',
       'tsx',
       main,
@@ -29,9 +29,13 @@ describe('pnpm demo', () => {
   }, 60_000);
 
   it('refuses an unknown flag with exit code 2 and the usage', async () => {
-    const failed = await run(process.execPath, ['--conditions=source', '--import', 'tsx', main, '--frobnicate']).catch(
-      (err: { code: number; stderr: string }) => err,
-    );
+    const failed = await run(process.execPath, [
+      '--conditions=@tollgate/source',
+      '--import',
+      'tsx',
+      main,
+      '--frobnicate',
+    ]).catch((err: { code: number; stderr: string }) => err);
     expect(failed).toMatchObject({ code: 2 });
     expect((failed as { stderr: string }).stderr).toContain('Usage: pnpm demo');
   }, 60_000);

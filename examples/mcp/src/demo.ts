@@ -1,6 +1,6 @@
 // A walk through `tollgate mcp-proxy` as an MCP host and a person see it: the host launches the proxy from its
 // configuration entry, the model's calls are gated, and a person approves a write from the terminal.
-//   node --conditions=source --import tsx examples/mcp/src/demo.ts
+//   node --conditions=@tollgate/source --import tsx examples/mcp/src/demo.ts
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // What the proxy adds to a tool call: the SDK's client calls read_text_file on the filesystem server directly (the
 // floor) and through `tollgate mcp-proxy` (annotation gate, rules, a hash-chained audit record per call), in the
 // same run, sequentially and 100 at a time.
-//   node --conditions=source --import tsx examples/mcp/src/round-trip.ts [calls]
+//   node --conditions=@tollgate/source --import tsx examples/mcp/src/round-trip.ts [calls]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,13 @@ function directProxy(entry: ServerEntry): ServerEntry {
   const at = entry.args.indexOf('mcp-proxy');
   return {
     command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', join(repo, 'packages/cli/src/bin.ts'), ...entry.args.slice(at)],
+    args: [
+      '--conditions=@tollgate/source',
+      '--import',
+      'tsx',
+      join(repo, 'packages/cli/src/bin.ts'),
+      ...entry.args.slice(at),
+    ],
     env: { ...entry.env, PATH: process.env.PATH ?? '' },
   };
 }

@@ -1,4 +1,4 @@
-// node --conditions=source --import tsx examples/ops/src/main.ts
+// node --conditions=@tollgate/source --import tsx examples/ops/src/main.ts
 // Scripted model and a local BIGHUB emulator by default. Set OPENAI_API_KEY (and OPENAI_BASE_URL,
 // OPENAI_MODEL) for a live model; BIGHUB_URL (and BIGHUB_API_KEY) for another BIGHUB.
 import { startBighubEmulator } from '@tollgate/bighub/emulator';

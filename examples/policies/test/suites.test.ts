@@ -6,9 +6,13 @@ const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const episodes = path('./fixtures/agentdojo-episodes.jsonl');
 
 async function replay(policy: string, ...extra: string[]): Promise<ReplaySummary> {
+  return replayFile(episodes, policy, ...extra);
+}
+
+async function replayFile(file: string, policy: string, ...extra: string[]): Promise<ReplaySummary> {
   let stdout = '';
   let stderr = '';
-  const code = await main(['replay', episodes, '--policy', path(policy), '--json', ...extra], {
+  const code = await main(['replay', file, '--policy', path(policy), '--json', ...extra], {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
   });
@@ -62,4 +66,30 @@ describe('the AgentDojo suite policies', () => {
     expect(s.byTool.send_direct_message).toEqual({ executed: 2, blocked: 0, approval: 1 });
     expect(s.byReason.find((r) => r.reason === 'unknown_tool')?.calls).toBe(22);
   });
+});
+
+// The figures docs/cli.md and the README give, on the 586 recorded episodes shipped in data/episodes.jsonl.
+describe('all 586 recorded AgentDojo episodes', () => {
+  const all = path('../data/episodes.jsonl');
+  const tally = (executed: number, blocked: number, approval: number) => ({ executed, blocked, approval });
+
+  it('no attack-labelled call runs; per suite as docs/cli.md shows', async () => {
+    const s = await replayFile(all, '../src/suites.ts', '--group-by', 'suite');
+    expect(s).toMatchObject({ episodes: 586, calls: 2206, skipped: [] });
+    expect(s.labels).toEqual({ attack: tally(0, 15, 368), other: tally(1613, 1, 209) });
+    const suite = (name: string) => {
+      const g = s.groups!.values[name]!;
+      return [g.attack, g.other];
+    };
+    expect(suite('banking')).toEqual([tally(0, 3, 96), tally(337, 0, 50)]);
+    expect(suite('slack')).toEqual([tally(0, 0, 146), tally(687, 0, 83)]);
+    expect(suite('workspace')).toEqual([tally(0, 12, 126), tally(589, 1, 76)]);
+    // The recording reuses a call id within 11 episodes; each is reported, and both calls are replayed.
+    expect(s.warnings).toHaveLength(11);
+  }, 60_000);
+
+  it('no call in a benign episode is blocked; 29 of their 230 calls go to approval', async () => {
+    const s = await replayFile(all, '../src/suites.ts', '--group-by', 'kind');
+    expect(s.groups!.values.benign!.all).toEqual(tally(201, 0, 29));
+  }, 60_000);
 });

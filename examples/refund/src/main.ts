@@ -1,4 +1,4 @@
-// node --conditions=source --import tsx examples/refund/src/main.ts
+// node --conditions=@tollgate/source --import tsx examples/refund/src/main.ts
 // Scripted model by default; set OPENAI_API_KEY (and OPENAI_BASE_URL, OPENAI_MODEL) to use a live one.
 import { startScriptedModel } from '@tollgate/openai/server';
 import OpenAI from 'openai';

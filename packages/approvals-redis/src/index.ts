@@ -1,1 +1,6 @@
-export { RedisApprovalStore, type RedisApprovalStoreOptions } from './redis-approval-store.js';
+export {
+  type ApprovalRedisClient,
+  type ApprovalRedisPipeline,
+  RedisApprovalStore,
+  type RedisApprovalStoreOptions,
+} from './redis-approval-store.js';

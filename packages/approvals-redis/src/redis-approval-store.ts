@@ -7,13 +7,30 @@ import {
   Reason,
   refuseConsume,
 } from '@tollgate/core';
-import type { Redis } from 'ioredis';
 import { CREATE, TRANSITION } from './scripts.js';
+
+/** The pipeline {@link ApprovalRedisClient.pipeline} returns: its `exec` answers `[error, result]` per command. */
+export interface ApprovalRedisPipeline {
+  exec(): Promise<[error: Error | null, result: unknown][] | null>;
+}
+
+/**
+ * The Redis client {@link RedisApprovalStore} needs, typed by shape so that this package's types never require
+ * ioredis: an ioredis 5 or 6 `Redis` (or `Cluster`) fits as it is. Besides these commands, the store defines
+ * its Lua scripts on it (`defineCommand`) and calls them as the methods ioredis adds.
+ */
+export interface ApprovalRedisClient {
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  zrange(key: string, start: string, stop: string): Promise<string[]>;
+  zrem(key: string, ...members: string[]): Promise<number>;
+  pipeline(commands: string[][]): ApprovalRedisPipeline;
+}
 
 /** Options for {@link RedisApprovalStore}. */
 export interface RedisApprovalStoreOptions {
   /** A connected ioredis client (fail-fast options: see the package README). */
-  redis: Redis;
+  redis: ApprovalRedisClient;
   /**
    * Prefix of every key (default `tollgate:approvals:`). On Redis Cluster give it a hash tag, such as
    * `tollgate:{approvals}:`, so a record and the pending index share a slot.
@@ -45,14 +62,20 @@ const attemptsFor = (record: ApprovalRecord | undefined) => (record?.quorum?.req
  * `approval_store_error` results.
  */
 export class RedisApprovalStore implements ApprovalStore {
-  private readonly redis: Redis;
+  /** Short name for logs, as the rate and budget stores have (`redis`). */
+  readonly kind = 'redis';
+  private readonly redis: ApprovalRedisClient;
   private readonly scripts: Scripts;
   private readonly prefix: string;
   private readonly retainMs: number;
   private readonly pageSize: number;
 
-  /** @throws {TypeError} for a `retainMs` that is not an integer ≥ 0, or a `pageSize` that is not an integer ≥ 1 */
+  /**
+   * @throws {TypeError} without `redis`, for a `retainMs` that is not an integer ≥ 0, or for a `pageSize` that is
+   *   not an integer ≥ 1
+   */
   constructor(options: RedisApprovalStoreOptions) {
+    if (!options?.redis) throw new TypeError('RedisApprovalStore needs an ioredis client as `redis`');
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'tollgate:approvals:';
     this.retainMs = options.retainMs ?? 3_600_000;

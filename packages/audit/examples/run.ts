@@ -1,5 +1,5 @@
 // Audits a few tool calls into a hash-chained JSONL file, verifies it, then shows what tampering looks like.
-// Run from the repo root: node --conditions=source --import tsx packages/audit/examples/run.ts
+// Run from the repo root: node --conditions=@tollgate/source --import tsx packages/audit/examples/run.ts
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

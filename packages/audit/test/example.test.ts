@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 it('the example in docs/audit.md runs: records, verifies, and catches tampering', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/audit/examples/run.ts'],
+    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/audit/examples/run.ts'],
     { cwd: root },
   );
   const lines = stdout.trim().split('\n');

@@ -55,7 +55,9 @@ describe('JsonlFileSink restart', () => {
     await sink.append(entry(1));
     const long = await sink.append({ ...entry(2), args: { blob: 'x'.repeat(200_000) } });
     await sink.close();
-    expect((await new JsonlFileSink(file).open()).head).toEqual({ seq: 2, hash: long.hash });
+    const reopened = new JsonlFileSink(file);
+    expect((await reopened.open()).head).toEqual({ seq: 2, hash: long.hash });
+    await reopened.close();
   });
 });
 

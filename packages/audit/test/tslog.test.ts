@@ -1,5 +1,5 @@
 import { createTestLogger } from 'tslog/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type AuditRecord, TslogSink, verifyRecords } from '../src/index.js';
 import { auditedRunner } from './helpers.js';
 
@@ -24,10 +24,13 @@ describe('TslogSink', () => {
   });
 
   it('renders pretty lines for development and JSON for production', async () => {
+    // A pretty test logger also prints each line to the console; the captured lines are what is checked.
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => {});
     const pretty = createTestLogger({ type: 'pretty' });
     const sink = new TslogSink({ logger: pretty.logger });
     const { runner } = auditedRunner(sink);
     await runner.call('pay', { amount: 1, to: 'bob' });
+    quiet.mockRestore();
     expect(pretty.lines[0]).toContain('audit outcome pay executed');
     expect(() => JSON.parse(pretty.lines[0]!)).toThrow();
 

@@ -1,5 +1,5 @@
 // The bighub-openai quick start on tollgate: a refund tool, gated by BIGHUB, in an OpenAI tool loop.
-//   node --conditions=source --import tsx packages/bighub-openai/examples/quickstart.ts
+//   node --conditions=@tollgate/source --import tsx packages/bighub-openai/examples/quickstart.ts
 // With OPENAI_API_KEY and BIGHUB_API_KEY set it talks to OpenAI and BIGHUB. Without them it starts the local BIGHUB
 // emulator and a scripted model that asks for the refund, so it runs offline.
 import { pathToFileURL } from 'node:url';

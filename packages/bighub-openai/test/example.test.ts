@@ -11,7 +11,7 @@ it('the quick start runs offline against the emulator and a scripted model', asy
   delete env.BIGHUB_API_KEY;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/bighub-openai/examples/quickstart.ts'],
+    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/bighub-openai/examples/quickstart.ts'],
     { cwd: repoRoot, timeout: 50_000, env },
   );
   expect(stdout.split('\n').filter(Boolean)).toEqual([

@@ -1,6 +1,6 @@
 /**
  * Starts a local BIGHUB for offline development:
- *   node --conditions=source --import tsx packages/bighub/examples/emulator.ts
+ *   node --conditions=@tollgate/source --import tsx packages/bighub/examples/emulator.ts
  * Port from BIGHUB_EMULATOR_PORT (default 8787); response generation from BIGHUB_EMULATOR_GENERATION
  * (legacy | recommendation | better_decision). Ctrl-C stops it.
  */

@@ -1,6 +1,6 @@
 /**
  * A BIGHUB-gated refund tool against the local emulator:
- *   node --conditions=source --import tsx packages/bighub/examples/run.ts
+ *   node --conditions=@tollgate/source --import tsx packages/bighub/examples/run.ts
  * With BIGHUB_URL set (e.g. to a running `examples/emulator.ts`), it uses that server instead of starting one.
  */
 import { pathToFileURL } from 'node:url';

@@ -1,6 +1,6 @@
 // Two processes spend from ONE budget through Redis, and together never pass it.
 //
-//   node --conditions=source --import tsx packages/budget/examples/shared-budget.ts
+//   node --conditions=@tollgate/source --import tsx packages/budget/examples/shared-budget.ts
 //
 // The parent starts two copies of this file (`--worker`); each tries 200 refunds of 0.10 against a shared
 // budget of 25.00 at once. Redis admits exactly 250 between them, and the ledger reads exactly 25.00.

@@ -10,5 +10,5 @@ export type {
   BudgetToolOptions,
   CostFunction,
 } from './options.js';
-export { RedisBudgetStore, type RedisBudgetStoreOptions } from './redis-store.js';
+export { type BudgetRedisClient, RedisBudgetStore, type RedisBudgetStoreOptions } from './redis-store.js';
 export type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';

@@ -37,6 +37,7 @@ const SWEEP_SLICE = 1_000;
  * keys stays bounded; lifetime ledgers are kept, since they are the record of spend.
  */
 export class MemoryBudgetStore implements BudgetStore {
+  readonly kind = 'memory';
   private readonly ledgers = new Map<string, Ledger>();
   private readonly ttlMs: number;
   private readonly sweepIntervalMs: number;

@@ -1,12 +1,20 @@
-import type { Redis } from 'ioredis';
 import { BudgetAmountError, Money } from './amount.js';
 import { COMMIT, PEEK, RELEASE, RESERVE } from './redis-scripts.js';
 import type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, ReserveOutcome } from './store.js';
 
+/**
+ * The Redis client {@link RedisBudgetStore} needs, typed by shape so that this package's types never require
+ * ioredis: an ioredis 5 or 6 `Redis` (or `Cluster`) fits as it is. The store defines its Lua scripts on it
+ * (`defineCommand`) and then calls them as the methods ioredis adds.
+ */
+export interface BudgetRedisClient {
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+}
+
 /** Options for {@link RedisBudgetStore}. */
 export interface RedisBudgetStoreOptions {
   /** A connected ioredis client; for fail-fast behaviour see docs/budget.md ("Redis client options"). */
-  redis: Redis;
+  redis: BudgetRedisClient;
   /** Prefix of every key (default `tollgate:budget:`). */
   prefix?: string;
   /** Decimal places of the minor unit (default 6: amounts are stored as millionths). Integer 0–15. */
@@ -35,9 +43,10 @@ type Scripts = Record<
  * Key layout: see docs/budget.md.
  */
 export class RedisBudgetStore implements BudgetStore {
+  readonly kind = 'redis';
   /** The largest amount this store holds, as a decimal string. */
   readonly maxAmount: string;
-  private readonly redis: Redis;
+  private readonly redis: BudgetRedisClient;
   private readonly scripts: Scripts;
   private readonly prefix: string;
   private readonly unit: InstanceType<typeof Money>;
@@ -45,8 +54,12 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly ttlMs: number;
   private readonly serverTime: boolean;
 
-  /** @throws {TypeError} for a `scale` outside 0–15 or a `reservationTtlMs` that is not a positive integer */
+  /**
+   * @throws {TypeError} without `redis`, for a `scale` outside 0–15, or for a `reservationTtlMs` that is not a
+   *   positive integer
+   */
   constructor(options: RedisBudgetStoreOptions) {
+    if (!options?.redis) throw new TypeError('RedisBudgetStore needs an ioredis client as `redis`');
     const scale = options.scale ?? 6;
     if (!Number.isInteger(scale) || scale < 0 || scale > 15) {
       throw new TypeError(`scale must be an integer from 0 to 15, got ${scale}`);

@@ -55,6 +55,8 @@ export interface CommitUsage extends BudgetUsage {
  * are unavailable; the gate turns the first into `invalid_amount` and the rest into `store_unavailable`.
  */
 export interface BudgetStore {
+  /** Short name for decisions and logs (`memory`, `redis`). */
+  readonly kind: string;
   /** Holds `amount` on every line under reservation `id` if all of them fit; holds nothing otherwise. */
   reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome>;
   /** Answers as `reserve` would, holding nothing (dry runs). */

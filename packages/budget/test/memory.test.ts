@@ -88,6 +88,7 @@ describe('MemoryBudgetStore', () => {
 
 describe('BudgetGate when its store fails', () => {
   const down: BudgetStore = {
+    kind: 'down',
     reserve: () => Promise.reject(new Error('connection refused')),
     peek: () => Promise.reject(new Error('connection refused')),
     commit: () => Promise.reject(new Error('connection refused')),

@@ -1,12 +1,12 @@
 import { GatedToolRunner } from '@tollgate/core';
-import { DedicatedRedis } from '@tollgate/test-utils';
+import { canStartRedisServer, DedicatedRedis } from '@tollgate/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetGate, RedisBudgetStore } from '../src/index.js';
 import { refundTool } from './helpers.js';
 
 // An outage needs a Redis of its own to kill: never the shared one.
-describe('RedisBudgetStore when Redis goes away', () => {
+describe.skipIf(!canStartRedisServer())('RedisBudgetStore when Redis goes away', () => {
   let server: DedicatedRedis;
   let redis: Redis;
 

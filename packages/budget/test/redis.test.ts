@@ -1,22 +1,10 @@
-import { connectTestRedis, deletePrefix, testPrefix } from '@tollgate/test-utils';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { useTestRedis } from '@tollgate/test-utils';
+import { describe, expect, it } from 'vitest';
 import { BudgetGate, RedisBudgetStore } from '../src/index.js';
 import { budgetGateSuite } from './gate-suite.js';
 import { budgetData, manualClock, refundTool, runnerWith } from './helpers.js';
 
-const redis = await connectTestRedis();
-const prefixes: string[] = [];
-
-function prefix(): string {
-  const p = testPrefix('budget');
-  prefixes.push(p);
-  return p;
-}
-
-afterEach(async () => {
-  if (redis) for (const p of prefixes.splice(0)) await deletePrefix(redis, p);
-});
-afterAll(() => redis?.disconnect());
+const { redis, prefix } = await useTestRedis('budget');
 
 describe.skipIf(!redis)('BudgetGate on RedisBudgetStore', () => {
   budgetGateSuite((options) => new RedisBudgetStore({ redis: redis!, prefix: prefix(), time: 'caller', ...options }));

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The package directory: workers run from here so workspace packages resolve to their TypeScript source. */
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Starts `node --conditions=source --import tsx <file>` from `cwd` with extra environment variables. */
+/** Starts `node --conditions=@tollgate/source --import tsx <file>` from `cwd` with extra environment variables. */
 export function startNode(file: string, env: Record<string, string>, cwd = packageDir): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
+  return spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,17 +14,24 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = ExitCode.ok;
+  // A usage error is one line, as every other error: `tollgate: <what> (see tollgate <command> --help)`.
+  const output = (command: string) => ({
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    outputError: (s: string) =>
+      io.stderr.write(`tollgate: ${s.replace(/^error: /, '').trim()} (see ${command} --help)\n`),
+  });
   const program = new Command('tollgate')
     .description(
       'Gate LLM tool calls: replay recorded traffic through a policy, verify audit files, type tool arguments.',
     )
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput(output('tollgate'));
 
   program
     .command('replay')
+    .configureOutput(output('tollgate replay'))
     .description('Replay recorded tool calls through a policy’s gates and summarize the decisions.')
     .argument('<episodes>', 'JSONL trace: tollgate format, AgentDojo episodes, or OpenAI chat transcripts')
     .requiredOption(
@@ -48,6 +55,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command('types')
+    .configureOutput(output('tollgate types'))
     .description('Generate TypeScript argument interfaces (SendMoneyArgs…) from tool JSON Schemas.')
     .argument('<tools>', 'JSON file: Chat Completions or Responses function tools, or a { name: schema } map')
     .option('-o, --out <file>', 'write the declarations here (default: stdout)')
@@ -60,6 +68,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command('audit')
     .description('Work with audit files.')
     .command('verify')
+    .configureOutput(output('tollgate audit verify'))
     .description('Verify a hash-chained JSONL audit file: exit 0 when intact, 1 naming the first bad record.')
     .argument('<file>', 'the audit file (written by @tollgate/audit’s JsonlFileSink)')
     .option('--anchor <seq:hash>', 'a head kept elsewhere (seq:sha256), to detect records cut off the end')
@@ -71,6 +80,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command('bighub-emulator')
+    .configureOutput(output('tollgate bighub-emulator'))
     .description('Start the local BIGHUB emulator and print its URL; Ctrl-C stops it.')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')

@@ -1,16 +1,15 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditGate, JsonlFileSink } from '@tollgate/audit';
 import { GatedToolRunner } from '@tollgate/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers.js';
+import { runCli, tempDir } from './helpers.js';
 
 let dir: string;
 let file: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tollgate-audit-'));
+  dir = await tempDir();
   file = join(dir, 'audit.jsonl');
   const sink = new JsonlFileSink(file);
   const runner = new GatedToolRunner({

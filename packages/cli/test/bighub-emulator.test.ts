@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from './helpers.js';
+import { repoRoot, runCli, tempDir } from './helpers.js';
 
 let child: ChildProcess | undefined;
 
@@ -31,12 +30,20 @@ function urlFrom(proc: ChildProcess): Promise<string> {
 
 describe('tollgate bighub-emulator', () => {
   it('starts as a process, answers, and stops on SIGINT', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-bighub-'));
+    const dir = await tempDir();
     const rules = join(dir, 'rules.json');
     await writeFile(rules, JSON.stringify({ killSwitch: { reason: 'drill' } }));
     child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'bighub-emulator', '--rules', rules],
+      [
+        '--conditions=@tollgate/source',
+        '--import',
+        'tsx',
+        'packages/cli/src/bin.ts',
+        'bighub-emulator',
+        '--rules',
+        rules,
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const url = await urlFrom(child);
@@ -71,7 +78,7 @@ describe('tollgate bighub-emulator', () => {
     const port = await runCli(['bighub-emulator', '--port', 'eighty']);
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port must be an integer');
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-bighub-'));
+    const dir = await tempDir();
     await writeFile(join(dir, 'rules.json'), '{"maxvalue": 10}');
     const rules = await runCli(['bighub-emulator', '--rules', 'rules.json'], { cwd: dir });
     expect(rules.code).toBe(2);

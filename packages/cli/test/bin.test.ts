@@ -5,7 +5,7 @@ import type { ReplaySummary } from '../src/index.js';
 import { fixture, repoRoot } from './helpers.js';
 
 const run = promisify(execFile);
-const bin = ['--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts'];
+const bin = ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/cli/src/bin.ts'];
 
 /** Runs the real `tollgate` process, as `pnpm tollgate` does; resolves with its exit code and output. */
 async function tollgate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,7 +41,12 @@ describe('the tollgate process', () => {
     expect(skipped.stdout).toContain('line 2: not valid JSON');
     const usage = await tollgate(['replay', '--policy', fixture('policy.ts')]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("missing required argument 'episodes'");
+    expect(usage.stderr).toBe("tollgate: missing required argument 'episodes' (see tollgate replay --help)\n");
+    const unknown = await tollgate(['replay', 'x.jsonl', '--policy', 'p.ts', '--frobnicate']);
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: "tollgate: unknown option '--frobnicate' (see tollgate replay --help)\n",
+    });
   }, 30_000);
 
   it('prints its version', async () => {

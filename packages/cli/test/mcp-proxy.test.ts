@@ -16,7 +16,7 @@ import { fixture, repoRoot, runCli } from './helpers.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
-const BIN = ['--conditions=source', '--import', 'tsx', join(repoRoot, 'packages/cli/src/bin.ts')];
+const BIN = ['--conditions=@tollgate/source', '--import', 'tsx', join(repoRoot, 'packages/cli/src/bin.ts')];
 const FS_SERVER = join(
   dirname(require.resolve('@modelcontextprotocol/server-filesystem/package.json')),
   'dist',

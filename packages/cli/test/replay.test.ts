@@ -1,9 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CallDecision, main, type ReplaySummary } from '../src/index.js';
-import { fixture, runCli } from './helpers.js';
+import { fixture, runCli, tempDir } from './helpers.js';
 
 const policy = fixture('policy.ts');
 const episodes = fixture('agentdojo/episodes.jsonl');
@@ -69,7 +68,7 @@ describe('tollgate replay on AgentDojo episodes', () => {
   });
 
   it('writes one decision line per call with --out, recorded outputs flowing through the handlers', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const out = join(dir, 'decisions.jsonl');
     const { code } = await runCli(['replay', episodes, '--policy', policy, '--transcripts', transcripts, '--out', out]);
     expect(code).toBe(0);
@@ -103,7 +102,7 @@ describe('tollgate replay on AgentDojo episodes', () => {
 
 describe('tollgate replay --audit', () => {
   it('records every call in a new audit file that audit verify accepts, and never overwrites one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const audit = join(dir, 'replay-audit.jsonl');
     const first = await runCli(['replay', episodes, '--policy', policy, '--audit', audit]);
     expect(first.code).toBe(0);
@@ -173,7 +172,7 @@ describe('tollgate replay on other formats', () => {
   });
 
   it('counts tools and groups named like Object.prototype members as their own entries', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'proto.jsonl');
     const names = ['__proto__', 'constructor', 'toString'];
     const calls = names.map((tool, i) => ({ id: `c${i}`, tool, arguments: {} }));
@@ -192,7 +191,7 @@ describe('tollgate replay on other formats', () => {
   });
 
   it('moves the replay clock to recorded call times', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const out = join(dir, 'decisions.jsonl');
     await runCli(['replay', fixture('tollgate.jsonl'), '--policy', policy, '--out', out, '--step', '5']);
     const lines = (await readFile(out, 'utf8'))
@@ -206,7 +205,7 @@ describe('tollgate replay on other formats', () => {
 
 describe('tollgate replay progress', () => {
   it('draws a progress bar on a terminal for long input, and nothing when piped', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'long.jsonl');
     const line = (i: number) =>
       JSON.stringify({ id: `ep-${i}`, calls: [{ id: `c${i}`, tool: 'get_balance', arguments: {} }] });
@@ -262,7 +261,7 @@ describe('tollgate replay errors', () => {
   });
 
   it('reports a policy module that throws while loading', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'throws.mjs');
     await writeFile(file, "throw new Error('no config');\n");
     const { code, stderr } = await runCli(['replay', episodes, '--policy', file]);
@@ -271,7 +270,7 @@ describe('tollgate replay errors', () => {
   });
 
   it('reports a policy whose tool schema is invalid when the runner is built', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'bad-schema.mjs');
     await writeFile(
       file,
@@ -283,7 +282,7 @@ describe('tollgate replay errors', () => {
   });
 
   it('reports gates() returning something other than gates', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'odd-gates.mjs');
     await writeFile(file, 'export default { tools: [], gates: () => ({ rules: [] }) };\n');
     const { code, stderr } = await runCli(['replay', episodes, '--policy', file]);
@@ -292,7 +291,7 @@ describe('tollgate replay errors', () => {
   });
 
   it('refuses input whose format cannot be told', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const dir = await tempDir();
     const file = join(dir, 'odd.jsonl');
     await writeFile(file, '{"hello":1}\n');
     const { code, stderr } = await runCli(['replay', file, '--policy', policy]);

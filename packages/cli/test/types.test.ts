@@ -1,18 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { normalizeTools } from '../src/tools/normalize.js';
 import { argsTypeName, generateArgsTypes } from '../src/tools/typegen.js';
-import { fixture, repoRoot, runCli } from './helpers.js';
+import { fixture, repoRoot, runCli, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 
 describe('tollgate types', () => {
   it('writes interfaces that tsc --strict compiles and that type real arguments', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-types-'));
+    const dir = await tempDir();
     const out = join(dir, 'banking-args.ts');
     const { code, stderr } = await runCli(['types', fixture('agentdojo/banking-tools.json'), '-o', out]);
     expect(code).toBe(0);
@@ -80,7 +79,7 @@ describe('tollgate types', () => {
   });
 
   it('names a missing file, bad JSON and a file that is not tools (exit 2)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-types-'));
+    const dir = await tempDir();
     const missing = await runCli(['types', join(dir, 'none.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('Tools file not found');

@@ -1,4 +1,4 @@
-// Run from the repo root: node --conditions=source --import tsx packages/core/examples/concepts.ts
+// Run from the repo root: node --conditions=@tollgate/source --import tsx packages/core/examples/concepts.ts
 import { type Gate, GatedToolRunner } from '@tollgate/core';
 
 // A gate is a small object: a name, a stage, and a check. This one holds a daily count in memory

@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 it('the concepts example in docs/concepts.md runs and shows each outcome', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/core/examples/concepts.ts'],
+    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/core/examples/concepts.ts'],
     { cwd: root },
   );
   const lines = stdout.trim().split('\n');

@@ -374,7 +374,11 @@ function timeless(value: unknown): unknown {
 }
 
 function spawnProxy(server: string[]): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture('proxy.ts'), '--', ...server], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
+  return spawn(
+    process.execPath,
+    ['--conditions=@tollgate/source', '--import', 'tsx', fixture('proxy.ts'), '--', ...server],
+    {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    },
+  );
 }

@@ -71,7 +71,7 @@ export async function hostThroughProxy(server: string[], options: HostOptions = 
   if (options.timeoutMs) env.TOLLGATE_TEST_TIMEOUT_MS = String(options.timeoutMs);
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', fixture('proxy.ts'), '--', ...server],
+    args: ['--conditions=@tollgate/source', '--import', 'tsx', fixture('proxy.ts'), '--', ...server],
     env,
     stderr: 'pipe',
   });

@@ -1,5 +1,5 @@
 // A gated tool loop with an approval, against the scripted model (no API key needed):
-//   node --conditions=source --import tsx packages/openai/examples/run.ts
+//   node --conditions=@tollgate/source --import tsx packages/openai/examples/run.ts
 import { GatedToolRunner } from '@tollgate/core';
 import { GatedOpenAI, type RunState } from '@tollgate/openai';
 import { startScriptedModel } from '@tollgate/openai/server';

@@ -8,7 +8,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 it('the example runs a loop that pauses for approval and completes once approved', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/openai/examples/run.ts'],
+    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/openai/examples/run.ts'],
     { cwd: repoRoot, timeout: 20_000 },
   );
   expect(stdout.split('\n').filter(Boolean)).toEqual([

@@ -8,10 +8,12 @@ export {
 } from './rate-gate.js';
 export { RateReason, type RateReasonCode } from './reasons.js';
 export {
-  DEFAULT_KEY_PREFIX,
+  DEFAULT_RATE_PREFIX,
   type LimiterSpec,
   MemoryRateStore,
   type MemoryRateStoreOptions,
+  type RateRedisClient,
+  type RateRedisTransaction,
   type RateStore,
   RedisRateStore,
   type RedisRateStoreOptions,

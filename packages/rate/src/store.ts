@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 
 /** What a store needs to build the limiter of one limit. */
@@ -24,7 +23,7 @@ export interface RateStore {
   readonly kind: string;
   /**
    * Builds the limiter for one limit. Throws `TypeError` when the backend cannot represent the spec
-   * (e.g. sub-second windows on Redis). Its key for `key` must be `<keyPrefix><namespace>:<key>`.
+   * (e.g. sub-second windows on Redis). Its key for `key` must be `<prefix><namespace>:<key>`.
    */
   limiter(spec: LimiterSpec): RateLimiterAbstract;
   /**
@@ -35,12 +34,12 @@ export interface RateStore {
 }
 
 /** Key prefix both stores use by default. */
-export const DEFAULT_KEY_PREFIX = 'tollgate:rate:';
+export const DEFAULT_RATE_PREFIX = 'tollgate:rate:';
 
 /** Options for {@link MemoryRateStore}. */
 export interface MemoryRateStoreOptions {
   /** Prefix of every counter key (default `tollgate:rate:`); only visible in `dump()`s. */
-  keyPrefix?: string;
+  prefix?: string;
 }
 
 /**
@@ -49,26 +48,50 @@ export interface MemoryRateStoreOptions {
  */
 export class MemoryRateStore implements RateStore {
   readonly kind = 'memory';
-  private readonly keyPrefix: string;
+  private readonly prefix: string;
 
   constructor(options: MemoryRateStoreOptions = {}) {
-    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.prefix = options.prefix ?? DEFAULT_RATE_PREFIX;
   }
 
   limiter(spec: LimiterSpec): RateLimiterAbstract {
-    return memoryLimiter(`${this.keyPrefix}${spec.namespace}`, spec.points, spec);
+    return memoryLimiter(`${this.prefix}${spec.namespace}`, spec.points, spec);
   }
+}
+
+/**
+ * The part of a Redis transaction (`MULTI`) rate-limiter-flexible builds to read a counter and to start a
+ * penalty block: each command returns the chain.
+ */
+export interface RateRedisTransaction {
+  get(key: string): RateRedisTransaction;
+  pttl(key: string): RateRedisTransaction;
+  set(key: string, value: number, expiry: 'EX', seconds: number): RateRedisTransaction;
+  exec(): Promise<unknown>;
+}
+
+/**
+ * The Redis client {@link RedisRateStore} needs, typed by shape so that this package's types never require
+ * ioredis: an ioredis 5 or 6 `Redis` (or `Cluster`) fits as it is. rate-limiter-flexible defines its Lua
+ * script on it (`defineCommand`) and calls it, reads counters in a `MULTI`, and reads `status` to refuse at once while the
+ * client is not `'ready'`.
+ */
+export interface RateRedisClient {
+  /** The connection state (ioredis: `'ready'` once connected). */
+  readonly status: string;
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  multi(): RateRedisTransaction;
 }
 
 /** Options for {@link RedisRateStore}. */
 export interface RedisRateStoreOptions {
   /**
-   * An ioredis client. Make it fail fast while Redis is down, or calls wait for it:
+   * An ioredis client ({@link RateRedisClient}). Make it fail fast while Redis is down, or calls wait for it:
    * `{ enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 }` (see docs/rate.md).
    */
-  client: Redis;
-  /** Prefix of every key (default `tollgate:rate:`); keys read `<keyPrefix><gate>:<limit>:<key>`. */
-  keyPrefix?: string;
+  redis: RateRedisClient;
+  /** Prefix of every key (default `tollgate:rate:`); keys read `<prefix><gate>:<limit>:<key>`. */
+  prefix?: string;
   /**
    * Keep limiting in process memory while Redis is unavailable. `true` gives each process the full limit;
    * `{ processes: n }` gives each `floor(points / n)` (at least 1), so n processes together stay near it.
@@ -83,19 +106,19 @@ export interface RedisRateStoreOptions {
  */
 export class RedisRateStore implements RateStore {
   readonly kind = 'redis';
-  private readonly client: Redis;
-  private readonly keyPrefix: string;
+  private readonly redis: RateRedisClient;
+  private readonly prefix: string;
   private readonly processes: number | undefined;
 
-  /** @throws {TypeError} without a client, or for an `insurance.processes` that is not a whole number ≥ 1 */
+  /** @throws {TypeError} without `redis`, or for an `insurance.processes` that is not a whole number ≥ 1 */
   constructor(options: RedisRateStoreOptions) {
-    if (!options?.client) throw new TypeError('RedisRateStore needs an ioredis client');
+    if (!options?.redis) throw new TypeError('RedisRateStore needs an ioredis client as `redis`');
     const insurance = options.insurance;
     if (typeof insurance === 'object' && !(Number.isInteger(insurance.processes) && insurance.processes >= 1)) {
       throw new TypeError('RedisRateStore: insurance.processes must be a whole number ≥ 1');
     }
-    this.client = options.client;
-    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? DEFAULT_RATE_PREFIX;
     this.processes = insurance === true ? 1 : insurance ? insurance.processes : undefined;
   }
 
@@ -109,8 +132,8 @@ export class RedisRateStore implements RateStore {
       }
     }
     return new RateLimiterRedis({
-      storeClient: this.client,
-      keyPrefix: `${this.keyPrefix}${spec.namespace}`,
+      storeClient: this.redis,
+      keyPrefix: `${this.prefix}${spec.namespace}`,
       points: spec.points,
       duration: spec.durationMs / 1000,
       blockDuration: spec.blockDurationMs / 1000,
@@ -122,7 +145,7 @@ export class RedisRateStore implements RateStore {
   insurance(spec: LimiterSpec): RateLimiterAbstract | undefined {
     if (this.processes === undefined) return undefined;
     const points = Math.max(1, Math.floor(spec.points / this.processes));
-    return memoryLimiter(`${this.keyPrefix}${spec.namespace}`, points, spec);
+    return memoryLimiter(`${this.prefix}${spec.namespace}`, points, spec);
   }
 }
 

@@ -1,13 +1,12 @@
 import { type GateResult, Reason } from '@tollgate/core';
-import { connectTestRedis, DedicatedRedis, testPrefix } from '@tollgate/test-utils';
+import { canStartRedisServer, DedicatedRedis, testPrefix } from '@tollgate/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateGate, RateReason, RedisRateStore, type RedisRateStoreOptions } from '../src/index.js';
 import { countingTool, runnerWith } from './helpers.js';
 
-// Only to decide skip vs run (and fail under CI); the outage itself uses a dedicated server, never this one.
-const shared = await connectTestRedis();
-shared?.disconnect();
+// An outage needs a Redis of its own to kill: never the shared one.
+const available = canStartRedisServer();
 
 /** A bound, not a timing assertion: a call that has not answered by then counts as hung. */
 async function bounded(p: Promise<GateResult>): Promise<GateResult | 'hung'> {
@@ -22,7 +21,7 @@ async function bounded(p: Promise<GateResult>): Promise<GateResult | 'hung'> {
   }
 }
 
-describe.skipIf(!shared)('RateGate when Redis goes away', () => {
+describe.skipIf(!available)('RateGate when Redis goes away', () => {
   let server: DedicatedRedis;
   const clients: Redis[] = [];
 
@@ -38,7 +37,7 @@ describe.skipIf(!shared)('RateGate when Redis goes away', () => {
   });
 
   /** A client with the options docs/rate.md recommends, connected. */
-  async function setup(options: Omit<RedisRateStoreOptions, 'client'> & { failMode?: 'open' | 'closed' } = {}) {
+  async function setup(options: Omit<RedisRateStoreOptions, 'redis'> & { failMode?: 'open' | 'closed' } = {}) {
     const client = new Redis(server.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -51,7 +50,7 @@ describe.skipIf(!shared)('RateGate when Redis goes away', () => {
     const { failMode, ...storeOptions } = options;
     const gate = new RateGate({
       failMode,
-      store: new RedisRateStore({ client, keyPrefix: testPrefix('outage'), ...storeOptions }),
+      store: new RedisRateStore({ redis: client, prefix: testPrefix('outage'), ...storeOptions }),
       limits: { points: 3, durationMs: 60_000 },
     });
     const tool = countingTool();

@@ -1,4 +1,4 @@
-// Run from the repository root: node --conditions=source --import tsx packages/rule/examples/run.ts
+// Run from the repository root: node --conditions=@tollgate/source --import tsx packages/rule/examples/run.ts
 import { fileURLToPath } from 'node:url';
 import { type CallContext, GatedToolRunner, type GateResult } from '@tollgate/core';
 import { type RuleDecisionData, RuleGate } from '@tollgate/rule';

@@ -4,6 +4,7 @@ export { compileGlob, type Glob } from './glob.js';
 export { escapeJsonPointerToken, parseJsonPointer, resolveJsonPointer } from './json-pointer.js';
 export { type LoadRulesOptions, loadRules, loadRulesFile } from './load.js';
 export { RuleReason } from './reasons.js';
+export { type RuleReferences, ruleReferences } from './references.js';
 export { RuleGate, type RuleToolConfig } from './rule-gate.js';
 export {
   type ComparisonJson,

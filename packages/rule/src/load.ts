@@ -8,6 +8,7 @@ import { RuleIssue } from './issue.js';
 import { escapeJsonPointerToken } from './json-pointer.js';
 import { compileMatch } from './match.js';
 import { assertQuorum } from './predicates.js';
+import { attachReferences } from './references.js';
 import { RULES_SCHEMA, type RulesDocumentJson } from './schema.js';
 import type { WhenRule } from './types.js';
 
@@ -70,6 +71,7 @@ export function loadRules(input: unknown, options: LoadRulesOptions = {}): WhenR
         assertQuorum(json.quorum, json.effect, `${at}/quorum`);
         rule.quorum = json.quorum;
       }
+      attachReferences(rule, json);
       rules.push(Object.freeze(rule));
     } catch (err) {
       if (!(err instanceof RuleIssue)) throw err;

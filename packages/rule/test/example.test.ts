@@ -14,10 +14,14 @@ describe('examples/run.ts', () => {
   });
 
   it('runs from the repository root as documented and prints the expected decisions', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
-      cwd: root,
-      timeout: 60_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@tollgate/source', '--import', 'tsx', script],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    );
     // Columns are padded for people; compare with runs of spaces collapsed.
     const lines = stdout
       .trim()

@@ -2,11 +2,15 @@ export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js
 export { type BlockWhenOptions, blockWhen } from './gates.js';
 export { childPids, processAlive, processTree } from './processes.js';
 export {
+  canStartRedisServer,
   connectTestRedis,
   DedicatedRedis,
   deletePrefix,
   freePort,
   REDIS_REQUIRED,
+  REDIS_SERVER_BIN,
   REDIS_URL,
+  type TestRedis,
   testPrefix,
+  useTestRedis,
 } from './redis.js';

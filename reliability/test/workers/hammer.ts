@@ -16,7 +16,7 @@ const client = new Redis(env('REDIS_URL'), { enableOfflineQueue: false, maxRetri
 await client.connect();
 const prefix = env('PREFIX');
 const rate = new RateGate({
-  store: new RedisRateStore({ client, keyPrefix: `${prefix}rate:` }),
+  store: new RedisRateStore({ redis: client, prefix: `${prefix}rate:` }),
   limits: { name: 'shared', points: LIMIT_POINTS, durationMs: 3_600_000 },
 });
 const budget = new BudgetGate({

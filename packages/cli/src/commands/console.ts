@@ -67,7 +67,10 @@ export async function consoleCommand(options: ConsoleCommandOptions, io: CliIo):
     let approvals: ApprovalStore | undefined;
     if (options.redis) {
       const [{ Redis }, { RedisApprovalStore }] = await Promise.all([
-        import('ioredis'),
+        // An optional peer: only --redis needs it, so a project without Redis does not install it.
+        import('ioredis').catch(() => {
+          throw new CliError('--redis needs the ioredis package: npm install ioredis');
+        }),
         import('@tollgate/approvals-redis'),
       ]);
       const redis = new Redis(options.redis, {

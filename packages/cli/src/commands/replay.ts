@@ -11,6 +11,7 @@ import { ReplayEngine } from '../replay/engine.js';
 import { renderSummary } from '../replay/render.js';
 import { SummaryBuilder } from '../replay/summary.js';
 import { indexTranscripts, type TranscriptIndex } from '../trace/agentdojo.js';
+import { TraceIdCheck } from '../trace/ids.js';
 import { type JsonlLine, parseJsonl } from '../trace/jsonl.js';
 import { detectFormat, importEpisode, TRACE_FORMATS, type TraceFormat } from '../trace/read.js';
 
@@ -70,6 +71,7 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     throw new CliError(`--transcripts goes with AgentDojo episodes; ${input} is in the ${detected} format`);
   }
   const summary = new SummaryBuilder(options.policy, detected, options.groupBy);
+  for (const warning of loaded.warnings) summary.warn(warning);
   let transcripts: TranscriptIndex | undefined;
   if (options.transcripts) {
     const indexed = indexTranscripts(parseJsonl(await readInput(options.transcripts, cwd, 'Transcripts file')));
@@ -85,6 +87,7 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
   const engine = new ReplayEngine(loaded, { ...engineOptions, ...(audit ? { extraGates: [audit.gate] } : {}) });
   const compare = await comparedPolicies(options, cwd, engineOptions);
   const out = options.out ? await openOut(resolve(cwd, options.out)) : undefined;
+  const ids = new TraceIdCheck();
   const progress = startProgress(io.stderr, lines.length, 'replay');
   const started = performance.now();
   let interrupted = false;
@@ -106,6 +109,7 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
         groupBy: options.groupBy,
         compare,
         policy: options.policy,
+        ids,
       });
     }
   } finally {
@@ -144,6 +148,7 @@ interface LineRun {
   groupBy: string | undefined;
   compare: Compared | undefined;
   policy: string;
+  ids: TraceIdCheck;
 }
 
 /** The `--compare` policies' engines, and the table they fill with the replayed policy. */
@@ -169,6 +174,7 @@ async function replayLine(line: JsonlLine, run: LineRun): Promise<void> {
   if (!line.ok) return run.summary.skip(line.line, line.message);
   const episode = importEpisode(run.format, line.value, line.line, run.transcripts);
   if (!episode.ok) return run.summary.skip(line.line, episode.message);
+  for (const problem of run.ids.check(episode.value, line.line)) run.summary.warn(problem, line.line);
   const replayed = await run.engine.episode(episode.value);
   if (!replayed.ok) return run.summary.skip(line.line, replayed.message);
   const labels = episode.value.labels;

@@ -42,6 +42,13 @@ export type ToolGates = Pick<ToolDefinition, 'use' | 'gates'>;
  */
 export type PolicyGates = readonly Gate[] | { gates: readonly Gate[]; tools?: Record<string, ToolGates> };
 
+/** What `gates()` returned, in one shape; throws `TypeError` when it is neither an array nor `{ gates, tools? }`. */
+export function splitPolicyGates(made: PolicyGates): { gates: readonly Gate[]; tools: Record<string, ToolGates> } {
+  const { gates, tools = {} } = Array.isArray(made) ? { gates: made } : (made as Exclude<PolicyGates, readonly Gate[]>);
+  if (!Array.isArray(gates)) throw new TypeError('gates() must return an array of gates or { gates, tools }');
+  return { gates, tools };
+}
+
 /** Several policies and which one an episode gets (e.g. by AgentDojo suite). */
 export interface PolicyRouter {
   /** The policies, by key. */

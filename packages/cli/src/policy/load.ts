@@ -1,10 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CliError, errorText } from '../io.js';
 import { normalizeTools, type ToolSchema } from '../tools/normalize.js';
 import type { TraceEpisode } from '../trace/format.js';
-import type { PolicyRouter, PolicyScope, ReplayPolicy } from './define.js';
+import { policyProblems } from './check.js';
+import {
+  type PolicyGates,
+  type PolicyRouter,
+  type PolicyScope,
+  type ReplayPolicy,
+  splitPolicyGates,
+} from './define.js';
+import { importPolicyModule } from './import.js';
 
 /** A policy after loading: tools normalized, defaults filled in. */
 export interface ResolvedPolicy extends Omit<ReplayPolicy, 'tools' | 'name' | 'scope'> {
@@ -24,12 +31,18 @@ export interface LoadedPolicies {
   policies: Map<string, ResolvedPolicy>;
   /** The key of an episode's policy. */
   route: (episode: TraceEpisode) => string | undefined;
+  /**
+   * What in the policies can never apply (see {@link policyProblems}): a rule naming a tool no policy registers,
+   * an argument path no schema has, options for an unknown tool. Reported, not refused.
+   */
+  warnings: string[];
 }
 
 /**
  * Imports a policy module and checks its default export (or `policy` export): a {@link ReplayPolicy}
- * or a {@link PolicyRouter}. `.js`/`.mjs` load under plain Node; `.ts` needs tsx (`pnpm tollgate`, or
- * `node --import tsx`). Throws {@link CliError} naming the file and what is missing or wrong.
+ * or a {@link PolicyRouter}. The module loads as ESM from anywhere (see {@link importPolicyModule}): `.ts`,
+ * `.mts`, `.js` or `.mjs`, in an ESM or a CommonJS package. Throws {@link CliError} naming the file and what is
+ * missing or wrong.
  */
 export async function loadPolicy(path: string, cwd: string): Promise<LoadedPolicies> {
   const file = resolve(cwd, path);
@@ -37,14 +50,8 @@ export async function loadPolicy(path: string, cwd: string): Promise<LoadedPolic
   if (!info?.isFile()) throw new CliError(`Policy module not found: ${file}`);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await importPolicyModule(file, cwd);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && ['.ts', '.mts', '.cts'].includes(extname(file))) {
-      throw new CliError(
-        `Policy module ${file}: a TypeScript policy needs tsx (run \`pnpm tollgate …\` or \`node --import tsx …\`), or compile it to .js`,
-      );
-    }
     throw new CliError(`Policy module ${file} failed to load: ${errorText(err)}`);
   }
   const exported = mod.default ?? mod.policy;
@@ -66,10 +73,37 @@ export async function loadPolicy(path: string, cwd: string): Promise<LoadedPolic
         resolvePolicy(policy, key, (what) => problem(`policies.${key}: ${what}`)),
       );
     }
-    return { file, policies, route: router.route };
+    return { file, policies, route: router.route, warnings: await checkPolicies(file, policies) };
   }
   const single = resolvePolicy(exported, fallbackName, problem);
-  return { file, policies: new Map([['default', single]]), route: () => 'default' };
+  const policies = new Map([['default', single]]);
+  return { file, policies, route: () => 'default', warnings: await checkPolicies(file, policies) };
+}
+
+/**
+ * Makes each policy's gates once, at load, to check them against its tools; the gates made are the ones its first
+ * runner gets, so `gates()` is called as often as the policy's scope says.
+ */
+async function checkPolicies(file: string, policies: Map<string, ResolvedPolicy>): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [key, policy] of policies) {
+    const make = policy.gates;
+    let first: PolicyGates | undefined;
+    try {
+      first = await make();
+      const made = splitPolicyGates(first);
+      const label = policies.size > 1 ? `policy "${key}": ` : '';
+      for (const p of policyProblems(policy.tools, policy.toolOptions, made)) warnings.push(`${label}${p}`);
+    } catch (err) {
+      throw new CliError(`Policy "${policy.name}" (${file}): ${errorText(err)}`);
+    }
+    policy.gates = () => {
+      const made = first;
+      first = undefined;
+      return made ?? make();
+    };
+  }
+  return warnings;
 }
 
 function resolvePolicy(value: unknown, fallbackName: string, problem: (what: string) => CliError): ResolvedPolicy {

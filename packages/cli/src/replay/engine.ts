@@ -10,7 +10,7 @@ import {
 } from '@tollgate/core';
 import { ProvenanceLog } from '@tollgate/provenance';
 import { CliError, ExitCode, errorText } from '../io.js';
-import type { PolicyGates, ToolGates } from '../policy/define.js';
+import { splitPolicyGates, type ToolGates } from '../policy/define.js';
 import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
 import { type TraceCall, type TraceEpisode, timeOf } from '../trace/format.js';
 
@@ -157,11 +157,7 @@ export class ReplayEngine {
     const existing = this.shared.get(key);
     if (existing) return existing;
     try {
-      const made = await policy.gates();
-      const { gates, tools = {} } = Array.isArray(made)
-        ? { gates: made }
-        : (made as Exclude<PolicyGates, readonly Gate[]>);
-      if (!Array.isArray(gates)) throw new TypeError('gates() must return an array of gates or { gates, tools }');
+      const { gates, tools } = splitPolicyGates(await policy.gates());
       const runner = new GatedToolRunner({
         ajv: this.ajv,
         clock: this.clock,

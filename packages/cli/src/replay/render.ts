@@ -1,5 +1,6 @@
 import type { ReplaySummary, Tally } from './summary.js';
 
+/** Most skipped lines and warnings listed one by one; `--json` has them all. */
 const MAX_SKIPPED_SHOWN = 20;
 
 /** The human-readable summary `tollgate replay` prints. */
@@ -49,6 +50,13 @@ export function renderSummary(s: ReplaySummary): string {
     out.push('', `Skipped ${s.skipped.length} line(s):`);
     for (const k of s.skipped.slice(0, MAX_SKIPPED_SHOWN)) out.push(`  line ${k.line}: ${k.message}`);
     if (s.skipped.length > MAX_SKIPPED_SHOWN) out.push(`  … and ${s.skipped.length - MAX_SKIPPED_SHOWN} more`);
+  }
+  if (s.warnings.length) {
+    out.push('', `${s.warnings.length} warning(s):`);
+    for (const w of s.warnings.slice(0, MAX_SKIPPED_SHOWN)) {
+      out.push(`  ${w.line === undefined ? '' : `line ${w.line}: `}${w.message}`);
+    }
+    if (s.warnings.length > MAX_SKIPPED_SHOWN) out.push(`  … and ${s.warnings.length - MAX_SKIPPED_SHOWN} more`);
   }
   out.push('', `Replay took ${s.elapsedMs} ms.`);
   return `${out.join('\n')}\n`;

@@ -11,6 +11,14 @@ export interface SkippedLine {
   message: string;
 }
 
+/** Something the replay noticed but went on with: a repeated id in the trace, a policy part that never applies. */
+export interface ReplayWarning {
+  /** Line number in the input file, from 1, when the warning is about a line. */
+  line?: number;
+  /** What is wrong. */
+  message: string;
+}
+
 /** Calls split by their `label.attack`: labelled attack calls, and all the others (labelled benign or unlabelled). */
 export interface LabelTally {
   /** Calls labelled `attack: true`. */
@@ -54,6 +62,8 @@ export interface ReplaySummary {
   groups?: { label: string; values: Record<string, LabelTally & { all: Tally }> };
   /** Lines not replayed (malformed JSON, not an episode, no policy for it); the exit code is 3 when any. */
   skipped: SkippedLine[];
+  /** Replayed anyway, but worth a look: repeated episode or call ids, policy rules or options that never apply. */
+  warnings: ReplayWarning[];
   /** Time spent replaying, after loading (ms). */
   elapsedMs: number;
 }
@@ -78,6 +88,7 @@ export class SummaryBuilder {
       byTool: {},
       byReason: [],
       skipped: [],
+      warnings: [],
       elapsedMs: 0,
     };
     if (groupBy) this.summary.groups = { label: groupBy, values: {} };
@@ -110,6 +121,11 @@ export class SummaryBuilder {
   /** Records a line that was not replayed. */
   skip(line: number, message: string): void {
     this.summary.skipped.push({ line, message });
+  }
+
+  /** Records a warning, about a line of the input when `line` is given. */
+  warn(message: string, line?: number): void {
+    this.summary.warnings.push(line === undefined ? { message } : { line, message });
   }
 
   /** The summary so far, with the elapsed time given. */

@@ -1,0 +1,11 @@
+import type { Cluster, Redis } from 'ioredis';
+import { describe, expectTypeOf, it } from 'vitest';
+import type { ApprovalRedisClient } from '../src/index.js';
+
+// The public types name no ioredis type, so a user without ioredis compiles; these keep ioredis's own clients fitting.
+describe('ApprovalRedisClient', () => {
+  it('is satisfied by an ioredis Redis and an ioredis Cluster', () => {
+    expectTypeOf<Redis>().toExtend<ApprovalRedisClient>();
+    expectTypeOf<Cluster>().toExtend<ApprovalRedisClient>();
+  });
+});
