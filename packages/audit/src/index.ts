@@ -11,6 +11,33 @@ export {
   sealRecord,
 } from './chain.js';
 export {
+  CHECKPOINT_FORMAT_VERSION,
+  type Checkpoint,
+  type CheckpointProblem,
+  type CheckpointSigner,
+  checkCheckpoint,
+  checkpointLine,
+  checkpointMessage,
+  checkpointSigner,
+  KeyRing,
+  keyIdOf,
+  type PrivateKeyInput,
+  type PublicKeyInput,
+  parseCheckpoint,
+  type SigningKey,
+  type VerifyingKey,
+} from './checkpoint.js';
+export { checkpointsPathOf, JsonlCheckpointStore, readCheckpointLines } from './checkpoint-file.js';
+export {
+  Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointFailureInfo,
+  type CheckpointOptions,
+  type CheckpointStats,
+  type CheckpointStore,
+  type CheckpointTarget,
+} from './checkpointer.js';
+export {
   AUDIT_FORMAT_VERSION,
   type AuditDecision,
   type AuditEntry,
@@ -30,6 +57,7 @@ export {
   type RedactorOptions,
   SINGULAR_ONLY_KEYS,
 } from './redact.js';
+export { CheckpointedSink } from './sinks/checkpointed.js';
 export {
   AuditFileError,
   type AuditFileErrorCode,
@@ -42,6 +70,7 @@ export { MemorySink } from './sinks/memory.js';
 export { type AuditSink, ChainedSink } from './sinks/sink.js';
 export { type AuditLogger, TslogSink, type TslogSinkOptions } from './sinks/tslog.js';
 export {
+  type CheckpointReport,
   parseRecord,
   type VerifyFailure,
   type VerifyFailureKind,

@@ -1,5 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { type ChainHead, GENESIS, recordHash } from './chain.js';
+import { type Checkpoint, checkCheckpoint, KeyRing, parseCheckpoint, type VerifyingKey } from './checkpoint.js';
+import { checkpointsPathOf, readCheckpointLines } from './checkpoint-file.js';
+import { isHash, parseObjectLine } from './line.js';
 import type { AuditRecord } from './record.js';
 
 /**
@@ -9,7 +12,12 @@ import type { AuditRecord } from './record.js';
  * - `seq_gap`: its seq is not the previous one + 1 (a record was deleted, inserted or moved);
  * - `broken_link`: its `prevHash` is not the previous record's `hash` (a record before it was replaced);
  * - `torn_tail`: the file ends in a line without its newline (a write cut short by a crash);
- * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it.
+ * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it;
+ * - `checkpoint_invalid`: a checkpoint cannot be trusted (not a checkpoint, signed by a key not given, a signature
+ *   that does not verify), or there is none to check against;
+ * - `checkpoint_mismatch`: the record at a signed checkpoint's seq has another hash: the chain was rewritten (and
+ *   recomputed) by someone without the key;
+ * - `truncated`: the chain ends before the seq of a signed checkpoint: records were removed from the end.
  */
 export type VerifyFailureKind =
   | 'malformed_line'
@@ -17,7 +25,10 @@ export type VerifyFailureKind =
   | 'seq_gap'
   | 'broken_link'
   | 'torn_tail'
-  | 'anchor_mismatch';
+  | 'anchor_mismatch'
+  | 'checkpoint_invalid'
+  | 'checkpoint_mismatch'
+  | 'truncated';
 
 /** The first record that failed, located by line (1-based) and, when it could be read, by seq. */
 export interface VerifyFailure {
@@ -31,6 +42,20 @@ export interface VerifyFailure {
   expectedSeq: number;
   /** What is wrong, for a human. */
   message: string;
+  /** For the `checkpoint_*` kinds and `truncated`: the checkpoint concerned, and its line in the checkpoints. */
+  checkpoint?: { line: number; keyId?: string; seq?: number; ts?: string };
+}
+
+/** What the signed checkpoints vouched for, when `verify` was given public keys. */
+export interface CheckpointReport {
+  /** Checkpoints whose signature verified (all of them, unless the result has a `checkpoint_invalid` failure). */
+  verified: number;
+  /** The highest seq a checkpoint signs: the chain is proven complete and original up to here. */
+  lastSeq: number;
+  /** The key ids that signed them. */
+  keyIds: string[];
+  /** Records after the last checkpoint, which no signature covers yet (0 when the chain is shorter). */
+  unsigned: number;
 }
 
 /** The outcome of a verification. */
@@ -43,6 +68,8 @@ export interface VerifyResult {
   head: ChainHead;
   /** The first failure; absent when `ok`. */
   firstBad?: VerifyFailure;
+  /** With `publicKeys`: what the checkpoints proved. */
+  checkpoints?: CheckpointReport;
 }
 
 /** Options for {@link verify} and {@link verifyRecords}. */
@@ -52,18 +79,24 @@ export interface VerifyOptions {
    * Without one, deleting or rewriting the last records of a file is undetectable.
    */
   anchor?: ChainHead;
+  /**
+   * Public keys whose checkpoints are accepted (several across a key rotation), each a PEM text or `KeyObject`,
+   * or `{ id, publicKey }` when its checkpoints name it by an id of your own (default id: its fingerprint,
+   * `keyIdOf`). With keys, every checkpoint must verify, the chain must hold each checkpoint's hash at its seq,
+   * and it must reach the last checkpoint's seq; at least one checkpoint is required.
+   */
+  publicKeys?: Iterable<VerifyingKey> | KeyRing;
+  /**
+   * The checkpoints, as objects or JSONL lines. Required by `verifyRecords` with `publicKeys`; `verify` reads
+   * `<file>.checkpoints` when they are not given.
+   */
+  checkpoints?: Iterable<Checkpoint | string>;
 }
 
 /** Parses one JSONL line as a record; `undefined` when it is not JSON or lacks a record's fields. */
 export function parseRecord(line: string): AuditRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const r = value as Partial<AuditRecord>;
+  const r = parseObjectLine(line) as Partial<AuditRecord> | undefined;
+  if (!r) return undefined;
   const ok =
     Number.isSafeInteger(r.seq) &&
     (r.seq as number) > 0 &&
@@ -75,18 +108,21 @@ export function parseRecord(line: string): AuditRecord | undefined {
   return ok ? (r as AuditRecord) : undefined;
 }
 
-function isHash(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-}
-
 /** Checks records one line at a time, so a file of any size verifies in constant memory. */
 class ChainVerifier {
   private head: ChainHead = GENESIS;
   private lines = 0;
   private anchorSeen = false;
+  /** The next checkpoint to meet, an index into `signed.list`. */
+  private nextCheckpoint = 0;
   failure: VerifyFailure | undefined;
 
-  constructor(private readonly anchor: ChainHead | undefined) {}
+  constructor(
+    private readonly anchor: ChainHead | undefined,
+    private readonly signed: SignedCheckpoints | undefined,
+  ) {
+    if (signed?.failure) this.failure = signed.failure;
+  }
 
   /** Checks the next line; returns false once a failure is found. */
   push(line: string): boolean {
@@ -110,6 +146,22 @@ class ChainVerifier {
         return this.fail({ ...at, seq, kind: 'anchor_mismatch', message: 'hash differs from the anchor' });
       }
       this.anchorSeen = true;
+    }
+    const list = this.signed?.list ?? [];
+    while (this.nextCheckpoint < list.length && list[this.nextCheckpoint]!.checkpoint.seq === seq) {
+      const { checkpoint, line: cpLine } = list[this.nextCheckpoint]!;
+      if (checkpoint.hash !== record.hash) {
+        return this.fail({
+          ...at,
+          seq,
+          kind: 'checkpoint_mismatch',
+          message:
+            `hash differs from the one key "${checkpoint.keyId}" signed at ${checkpoint.ts}: the chain was rewritten ` +
+            'from here or earlier (recomputed without the key)',
+          checkpoint: describe(checkpoint, cpLine),
+        });
+      }
+      this.nextCheckpoint++;
     }
     this.head = { seq, hash: record.hash };
     return true;
@@ -135,10 +187,33 @@ class ChainVerifier {
         message: `the chain ends at seq ${this.head.seq}, before the anchor's seq ${this.anchor.seq}: records were removed`,
       });
     }
+    const list = this.signed?.list ?? [];
+    if (!this.failure && this.nextCheckpoint < list.length) {
+      const { checkpoint, line } = list[list.length - 1]!;
+      this.fail({
+        kind: 'truncated',
+        line: this.lines + 1,
+        expectedSeq: this.head.seq + 1,
+        message:
+          `the chain ends at seq ${this.head.seq}, but key "${checkpoint.keyId}" signed seq ${checkpoint.seq} at ` +
+          `${checkpoint.ts}: records were removed from the end`,
+        checkpoint: describe(checkpoint, line),
+      });
+    }
     const records = this.head.seq;
-    return this.failure
+    const result: VerifyResult = this.failure
       ? { ok: false, records, head: this.head, firstBad: this.failure }
       : { ok: true, records, head: this.head };
+    if (this.signed) {
+      const lastSeq = list.length === 0 ? 0 : list[list.length - 1]!.checkpoint.seq;
+      result.checkpoints = {
+        verified: list.length,
+        lastSeq,
+        keyIds: [...new Set(list.map((c) => c.checkpoint.keyId))],
+        unsigned: Math.max(0, this.head.seq - lastSeq),
+      };
+    }
+    return result;
   }
 
   private fail(failure: VerifyFailure): false {
@@ -152,19 +227,89 @@ class ChainVerifier {
  * each `prevHash` is the previous hash (the genesis hash for the first). Stops at the first failure.
  */
 export function verifyRecords(lines: Iterable<string>, options: VerifyOptions = {}): VerifyResult {
-  const verifier = new ChainVerifier(options.anchor);
-  for (const line of lines) if (!verifier.push(line)) break;
+  const verifier = new ChainVerifier(options.anchor, signedCheckpoints(options, options.checkpoints));
+  if (!verifier.failure) for (const line of lines) if (!verifier.push(line)) break;
   return verifier.result();
+}
+
+/** Checkpoints whose signatures verified, by seq; or the first that did not. */
+interface SignedCheckpoints {
+  list: { checkpoint: Checkpoint; line: number }[];
+  failure?: VerifyFailure;
+}
+
+/**
+ * Checks every checkpoint's signature before the chain is read.
+ * @throws TypeError for checkpoints without public keys, or keys that are not Ed25519
+ */
+function signedCheckpoints(
+  options: VerifyOptions,
+  given: Iterable<Checkpoint | string> | undefined,
+): SignedCheckpoints | undefined {
+  if (options.publicKeys === undefined) {
+    if (options.checkpoints !== undefined) throw new TypeError('verify: checkpoints need publicKeys to be checked');
+    return undefined;
+  }
+  const keys = options.publicKeys instanceof KeyRing ? options.publicKeys : new KeyRing(options.publicKeys);
+  if (keys.size === 0) throw new TypeError('verify: publicKeys is empty');
+  if (given === undefined) throw new TypeError('verify: publicKeys need the checkpoints to check');
+  const list: SignedCheckpoints['list'] = [];
+  const invalid = (line: number, message: string, checkpoint?: Checkpoint): SignedCheckpoints => ({
+    list: [],
+    failure: {
+      kind: 'checkpoint_invalid',
+      line: 0,
+      expectedSeq: 1,
+      message,
+      checkpoint: checkpoint ? describe(checkpoint, line) : { line },
+    },
+  });
+  let line = 0;
+  for (const item of given) {
+    line++;
+    const checkpoint = typeof item === 'string' ? parseCheckpoint(item) : item;
+    if (!checkpoint) return invalid(line, `checkpoint line ${line} is not a checkpoint`);
+    const problem = checkCheckpoint(checkpoint, keys);
+    if (problem === 'unknown_key') {
+      return invalid(
+        line,
+        `checkpoint line ${line} is signed by key "${checkpoint.keyId}", which is not among the public keys given ` +
+          `(${keys.ids().join(', ')}): the wrong key, or a key missing after a rotation`,
+        checkpoint,
+      );
+    }
+    if (problem === 'bad_signature') {
+      return invalid(
+        line,
+        `checkpoint line ${line}: its signature does not verify with the public key for "${checkpoint.keyId}": ` +
+          'the wrong key for that id, or the checkpoint was altered or forged',
+        checkpoint,
+      );
+    }
+    list.push({ checkpoint, line });
+  }
+  if (list.length === 0) return invalid(0, 'there are no checkpoints: nothing signed to check the chain against');
+  list.sort((a, b) => a.checkpoint.seq - b.checkpoint.seq);
+  return { list };
+}
+
+function describe(checkpoint: Checkpoint, line: number): NonNullable<VerifyFailure['checkpoint']> {
+  return { line, keyId: checkpoint.keyId, seq: checkpoint.seq, ts: checkpoint.ts };
 }
 
 /**
  * Verifies a JSONL audit file written by {@link JsonlFileSink}, streaming it, and also reports a torn last
  * line. Linear in the file's size: each line is assembled once from the chunks it spans, so memory is one line
- * plus one read chunk, whatever the file's size. Never throws on bad content; rejects with the file system's
- * error when the file cannot be read.
+ * plus one read chunk, whatever the file's size. With `publicKeys`, also checks the signed checkpoints (from
+ * `options.checkpoints`, or the file `<file>.checkpoints`). Never throws on bad content; rejects with the file
+ * system's error when the file (or the checkpoints file) cannot be read, and with a TypeError for unusable keys.
  */
 export async function verify(file: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const verifier = new ChainVerifier(options.anchor);
+  const given =
+    options.checkpoints ??
+    (options.publicKeys === undefined ? undefined : await readCheckpointLines(checkpointsPathOf(file)));
+  const verifier = new ChainVerifier(options.anchor, signedCheckpoints(options, given));
+  if (verifier.failure) return verifier.result();
   const stream = createReadStream(file);
   try {
     const torn = await forEachLine(stream as AsyncIterable<Buffer>, (line) => verifier.push(line));
