@@ -1,5 +1,5 @@
 export { type AuditFailureInfo, AuditGate, type AuditGateOptions, type AuditStats } from './audit-gate.js';
-export { MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
+export { type Bounded, bounded, boundedText, MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
 export {
   type ChainHead,
   GENESIS,
