@@ -28,6 +28,7 @@ export {
   type VerifyingKey,
 } from './checkpoint.js';
 export { checkpointsPathOf, JsonlCheckpointStore, readCheckpointLines } from './checkpoint-file.js';
+export { type CheckpointFailure, type CheckpointReport, CheckpointTrail } from './checkpoint-trail.js';
 export {
   Checkpointer,
   type CheckpointerOptions,
@@ -70,7 +71,6 @@ export { MemorySink } from './sinks/memory.js';
 export { type AuditSink, ChainedSink } from './sinks/sink.js';
 export { type AuditLogger, TslogSink, type TslogSinkOptions } from './sinks/tslog.js';
 export {
-  type CheckpointReport,
   parseRecord,
   type VerifyFailure,
   type VerifyFailureKind,

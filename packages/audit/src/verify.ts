@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { type ChainHead, GENESIS, recordHash } from './chain.js';
-import { type Checkpoint, checkCheckpoint, KeyRing, parseCheckpoint, type VerifyingKey } from './checkpoint.js';
+import type { Checkpoint, KeyRing, VerifyingKey } from './checkpoint.js';
 import { checkpointsPathOf, readCheckpointLines } from './checkpoint-file.js';
+import { type CheckpointFailure, type CheckpointReport, CheckpointTrail } from './checkpoint-trail.js';
 import { isHash, parseObjectLine } from './line.js';
 import type { AuditRecord } from './record.js';
 
@@ -43,19 +44,7 @@ export interface VerifyFailure {
   /** What is wrong, for a human. */
   message: string;
   /** For the `checkpoint_*` kinds and `truncated`: the checkpoint concerned, and its line in the checkpoints. */
-  checkpoint?: { line: number; keyId?: string; seq?: number; ts?: string };
-}
-
-/** What the signed checkpoints vouched for, when `verify` was given public keys. */
-export interface CheckpointReport {
-  /** Checkpoints whose signature verified (all of them, unless the result has a `checkpoint_invalid` failure). */
-  verified: number;
-  /** The highest seq a checkpoint signs: the chain is proven complete and original up to here. */
-  lastSeq: number;
-  /** The key ids that signed them. */
-  keyIds: string[];
-  /** Records after the last checkpoint, which no signature covers yet (0 when the chain is shorter). */
-  unsigned: number;
+  checkpoint?: CheckpointFailure['checkpoint'];
 }
 
 /** The outcome of a verification. */
@@ -68,7 +57,7 @@ export interface VerifyResult {
   head: ChainHead;
   /** The first failure; absent when `ok`. */
   firstBad?: VerifyFailure;
-  /** With `publicKeys`: what the checkpoints proved. */
+  /** With `publicKeys` (and checkpoints that all verified): what the checkpoints proved. */
   checkpoints?: CheckpointReport;
 }
 
@@ -113,15 +102,15 @@ class ChainVerifier {
   private head: ChainHead = GENESIS;
   private lines = 0;
   private anchorSeen = false;
-  /** The next checkpoint to meet, an index into `signed.list`. */
-  private nextCheckpoint = 0;
+  private readonly trail: CheckpointTrail | undefined;
   failure: VerifyFailure | undefined;
 
   constructor(
     private readonly anchor: ChainHead | undefined,
-    private readonly signed: SignedCheckpoints | undefined,
+    signed: ReturnType<typeof CheckpointTrail.open> | undefined,
   ) {
-    if (signed?.failure) this.failure = signed.failure;
+    this.trail = signed?.trail;
+    if (signed?.failure) this.failure = { ...signed.failure, line: 0, expectedSeq: 1 };
   }
 
   /** Checks the next line; returns false once a failure is found. */
@@ -147,22 +136,8 @@ class ChainVerifier {
       }
       this.anchorSeen = true;
     }
-    const list = this.signed?.list ?? [];
-    while (this.nextCheckpoint < list.length && list[this.nextCheckpoint]!.checkpoint.seq === seq) {
-      const { checkpoint, line: cpLine } = list[this.nextCheckpoint]!;
-      if (checkpoint.hash !== record.hash) {
-        return this.fail({
-          ...at,
-          seq,
-          kind: 'checkpoint_mismatch',
-          message:
-            `hash differs from the one key "${checkpoint.keyId}" signed at ${checkpoint.ts}: the chain was rewritten ` +
-            'from here or earlier (recomputed without the key)',
-          checkpoint: describe(checkpoint, cpLine),
-        });
-      }
-      this.nextCheckpoint++;
-    }
+    const mismatch = this.trail?.check(seq, record.hash);
+    if (mismatch) return this.fail({ ...at, seq, ...mismatch });
     this.head = { seq, hash: record.hash };
     return true;
   }
@@ -187,32 +162,13 @@ class ChainVerifier {
         message: `the chain ends at seq ${this.head.seq}, before the anchor's seq ${this.anchor.seq}: records were removed`,
       });
     }
-    const list = this.signed?.list ?? [];
-    if (!this.failure && this.nextCheckpoint < list.length) {
-      const { checkpoint, line } = list[list.length - 1]!;
-      this.fail({
-        kind: 'truncated',
-        line: this.lines + 1,
-        expectedSeq: this.head.seq + 1,
-        message:
-          `the chain ends at seq ${this.head.seq}, but key "${checkpoint.keyId}" signed seq ${checkpoint.seq} at ` +
-          `${checkpoint.ts}: records were removed from the end`,
-        checkpoint: describe(checkpoint, line),
-      });
-    }
+    const cut = this.failure ? undefined : this.trail?.end(this.head.seq);
+    if (cut) this.fail({ ...cut, line: this.lines + 1, expectedSeq: this.head.seq + 1 });
     const records = this.head.seq;
     const result: VerifyResult = this.failure
       ? { ok: false, records, head: this.head, firstBad: this.failure }
       : { ok: true, records, head: this.head };
-    if (this.signed) {
-      const lastSeq = list.length === 0 ? 0 : list[list.length - 1]!.checkpoint.seq;
-      result.checkpoints = {
-        verified: list.length,
-        lastSeq,
-        keyIds: [...new Set(list.map((c) => c.checkpoint.keyId))],
-        unsigned: Math.max(0, this.head.seq - lastSeq),
-      };
-    }
+    if (this.trail) result.checkpoints = this.trail.report(this.head.seq);
     return result;
   }
 
@@ -232,69 +188,20 @@ export function verifyRecords(lines: Iterable<string>, options: VerifyOptions = 
   return verifier.result();
 }
 
-/** Checkpoints whose signatures verified, by seq; or the first that did not. */
-interface SignedCheckpoints {
-  list: { checkpoint: Checkpoint; line: number }[];
-  failure?: VerifyFailure;
-}
-
 /**
- * Checks every checkpoint's signature before the chain is read.
- * @throws TypeError for checkpoints without public keys, or keys that are not Ed25519
+ * The checkpoints' trail, when keys are given.
+ * @throws TypeError for checkpoints without public keys, keys without checkpoints, or keys that are not Ed25519
  */
 function signedCheckpoints(
   options: VerifyOptions,
   given: Iterable<Checkpoint | string> | undefined,
-): SignedCheckpoints | undefined {
+): ReturnType<typeof CheckpointTrail.open> | undefined {
   if (options.publicKeys === undefined) {
     if (options.checkpoints !== undefined) throw new TypeError('verify: checkpoints need publicKeys to be checked');
     return undefined;
   }
-  const keys = options.publicKeys instanceof KeyRing ? options.publicKeys : new KeyRing(options.publicKeys);
-  if (keys.size === 0) throw new TypeError('verify: publicKeys is empty');
   if (given === undefined) throw new TypeError('verify: publicKeys need the checkpoints to check');
-  const list: SignedCheckpoints['list'] = [];
-  const invalid = (line: number, message: string, checkpoint?: Checkpoint): SignedCheckpoints => ({
-    list: [],
-    failure: {
-      kind: 'checkpoint_invalid',
-      line: 0,
-      expectedSeq: 1,
-      message,
-      checkpoint: checkpoint ? describe(checkpoint, line) : { line },
-    },
-  });
-  let line = 0;
-  for (const item of given) {
-    line++;
-    const checkpoint = typeof item === 'string' ? parseCheckpoint(item) : item;
-    if (!checkpoint) return invalid(line, `checkpoint line ${line} is not a checkpoint`);
-    const problem = checkCheckpoint(checkpoint, keys);
-    if (problem === 'unknown_key') {
-      return invalid(
-        line,
-        `checkpoint line ${line} is signed by key "${checkpoint.keyId}", which is not among the public keys given ` +
-          `(${keys.ids().join(', ')}): the wrong key, or a key missing after a rotation`,
-        checkpoint,
-      );
-    }
-    if (problem === 'bad_signature') {
-      return invalid(
-        line,
-        `checkpoint line ${line}: its signature does not verify with the public key for "${checkpoint.keyId}": ` +
-          'the wrong key for that id, or the checkpoint was altered or forged',
-        checkpoint,
-      );
-    }
-    list.push({ checkpoint, line });
-  }
-  if (list.length === 0) return invalid(0, 'there are no checkpoints: nothing signed to check the chain against');
-  list.sort((a, b) => a.checkpoint.seq - b.checkpoint.seq);
-  return { list };
-}
-
-function describe(checkpoint: Checkpoint, line: number): NonNullable<VerifyFailure['checkpoint']> {
-  return { line, keyId: checkpoint.keyId, seq: checkpoint.seq, ts: checkpoint.ts };
+  return CheckpointTrail.open(given, options.publicKeys);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type Checkpoint,
   CheckpointedSink,
   type CheckpointStore,
+  CheckpointTrail,
   checkpointsPathOf,
   GENESIS,
   JsonlFileSink,
@@ -235,5 +236,38 @@ describe('CheckpointedSink', () => {
     const cut = verifyRecords(memory.lines().slice(0, 9), { publicKeys: keys, checkpoints: stored });
     expect(cut.firstBad?.kind).toBe('truncated');
     expect(memory.records.map(recordLine)).toEqual(memory.lines());
+  });
+});
+
+describe('CheckpointTrail', () => {
+  it('checks a chain streamed from elsewhere, a range of it, and its end', async () => {
+    const memory = new MemorySink();
+    const stored: Checkpoint[] = [];
+    const sink = new CheckpointedSink(memory, {
+      key: { privateKey: key.privateKey },
+      everyRecords: 4,
+      store: { write: async (c) => void stored.push(c) },
+    });
+    for (let i = 0; i < 12; i++) await sink.append(entry(i));
+    await sink.close();
+    const lines = stored.map((c) => JSON.stringify(c)).reverse(); // any order, as lines or objects
+
+    const { trail } = CheckpointTrail.open(lines, [key.publicKey]);
+    for (const r of memory.records.slice(4)) expect(trail!.check(r.seq, r.hash)).toBeUndefined();
+    expect(trail!.end(12)).toBeUndefined();
+    expect(trail!.report(12)).toMatchObject({ verified: stored.length, lastSeq: 12, unsigned: 0 });
+
+    const again = CheckpointTrail.open(stored, [key.publicKey]).trail!;
+    const signed = stored[0]!;
+    expect(again.check(signed.seq, 'e'.repeat(64))).toMatchObject({
+      kind: 'checkpoint_mismatch',
+      checkpoint: { seq: signed.seq },
+    });
+    expect(CheckpointTrail.open(stored, [key.publicKey]).trail!.end(11)).toMatchObject({ kind: 'truncated' });
+    expect(CheckpointTrail.open(['{"v":1}'], [key.publicKey]).failure).toMatchObject({
+      kind: 'checkpoint_invalid',
+      checkpoint: { line: 1 },
+    });
+    expect(() => CheckpointTrail.open(stored, [])).toThrow(/no public keys/);
   });
 });
