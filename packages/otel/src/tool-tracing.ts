@@ -92,6 +92,8 @@ export class ToolTracing implements Gate {
   private readonly maxValueChars: number;
   /** Spans of calls in flight, by tollgate trace id and call id. */
   private readonly open = new Map<string, Span>();
+  /** What `record` found for a call that had no span yet; weak, so a gate used without the listener keeps nothing. */
+  private readonly recorded = new WeakMap<GateResult, Attributes>();
 
   /** @throws TypeError for a `maxValueChars` below 64 */
   constructor(options: ToolTracingOptions = {}) {
@@ -139,9 +141,11 @@ export class ToolTracing implements Gate {
     };
   }
 
-  /** Adds what the call's context holds to its span: caller, description, arguments. Runs before the result event. */
+  /**
+   * Adds what the call's context holds to its span: caller, description, arguments. Runs before the result event;
+   * for a call without a span yet (an unknown tool), what it adds waits on the result object for that event.
+   */
   record(result: GateResult, ctx: GateContext): void {
-    const span = this.spanOf(ctx.traceId, ctx.callId, ctx.tool);
     const attrs: Attributes = {};
     if (ctx.definition?.description) attrs[GEN_AI_TOOL_DESCRIPTION] = ctx.definition.description;
     if (this.caller.actor && ctx.actor !== undefined) attrs[T.actor] = ctx.actor;
@@ -149,7 +153,9 @@ export class ToolTracing implements Gate {
     if (this.caller.session && ctx.session !== undefined) attrs[T.session] = ctx.session;
     if (this.args) attrs[GEN_AI_TOOL_CALL_ARGUMENTS] = this.json(ctx.args);
     if (this.results && 'result' in result) attrs[GEN_AI_TOOL_CALL_RESULT] = this.json(result.result);
-    span.setAttributes(attrs);
+    const span = this.open.get(keyOf(ctx.traceId, ctx.callId));
+    if (span) span.setAttributes(attrs);
+    else this.recorded.set(result, attrs);
   }
 
   private onEvent(event: DecisionEvent): void {
@@ -190,6 +196,8 @@ export class ToolTracing implements Gate {
   private end(traceId: string, callId: string, result: GateResult): void {
     const span = this.spanOf(traceId, callId, result.tool);
     this.open.delete(keyOf(traceId, callId));
+    const recorded = this.recorded.get(result);
+    if (recorded) span.setAttributes(recorded);
     const attrs: Attributes = { [T.status]: result.status, [T.reason]: result.reason };
     if (result.blockedBy !== undefined) attrs[T.blockedBy] = result.blockedBy;
     const approvalId = result.approval?.id ?? result.resumedFrom;

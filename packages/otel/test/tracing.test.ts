@@ -291,6 +291,23 @@ describe('ToolTracing with the OpenTelemetry SDK', () => {
     expect(toolSpans()[0]!.parentSpanContext?.spanId).toBe(chat.spanContext().spanId);
   });
 
+  it('records the caller of an unknown tool too, and keeps no span open when used as a gate alone', async () => {
+    const { runner } = traced({ caller: true });
+    await runner.call('wire', {}, { actor: 'emma', tenant: 'acme', session: 's1' });
+    expect(only('execute_tool wire').attributes).toMatchObject({
+      'tollgate.actor': 'emma',
+      'tollgate.tenant': 'acme',
+      'tollgate.session': 's1',
+    });
+    exporter.reset();
+    const gateOnly = new ToolTracing({ tracer });
+    const plain = new GatedToolRunner({ gates: [gateOnly], tools: [pay] });
+    await plain.call('wire', {});
+    await plain.call('pay', { amount: 1, to: 'bob' });
+    expect(toolSpans()).toHaveLength(0);
+    expect((gateOnly as unknown as { open: Map<string, unknown> }).open.size).toBe(0);
+  });
+
   it('refuses a maxValueChars too small to hold anything', () => {
     expect(() => new ToolTracing({ maxValueChars: 10 })).toThrow(/maxValueChars/);
   });
