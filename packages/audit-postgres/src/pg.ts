@@ -1,0 +1,35 @@
+/**
+ * The few `pg` methods the package calls, as structural types: a `pg.Pool` (or any object shaped like one, of any
+ * pg 8 version) fits, and the package's declarations need no `@types/pg`.
+ */
+export interface PgQueryResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+
+/** Something that runs a query: a pool or a checked-out client. */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<PgQueryResult>;
+}
+
+/** A client checked out of a pool; `release(error)` destroys it instead of returning it. */
+export interface PgPoolClient extends PgQueryable {
+  release(destroy?: Error | boolean): void;
+}
+
+/** A connection pool (`new pg.Pool(...)`). */
+export interface PgPool extends PgQueryable {
+  connect(): Promise<PgPoolClient>;
+  end(): Promise<void>;
+}
+
+/** A `schema` option: a plain lower-case SQL identifier, quoted where it is used. */
+export function quoteSchema(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError(`audit schema must be a lower-case SQL identifier (a-z, 0-9, _), got "${schema}"`);
+  }
+  return `"${schema}"`;
+}
+
+/** The schema every function of this package uses unless told otherwise. */
+export const DEFAULT_SCHEMA = 'tollgate_audit';
