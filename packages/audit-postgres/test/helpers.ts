@@ -64,7 +64,7 @@ export function startNode(file: string, env: Record<string, string>): ChildProce
   return spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file], {
     cwd: packageDir,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
