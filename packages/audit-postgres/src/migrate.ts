@@ -1,4 +1,4 @@
-import { DEFAULT_SCHEMA, type PgPool, quoteSchema } from './pg.js';
+import { checkout, DEFAULT_SCHEMA, type PgPool, quoteSchema } from './pg.js';
 
 /** One step of the schema, applied once, in order, and recorded in `<schema>.tollgate_migrations`. */
 interface Migration {
@@ -70,7 +70,7 @@ export interface MigrateReport {
 export async function migrate(pool: PgPool, options: MigrateOptions = {}): Promise<MigrateReport> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const s = quoteSchema(schema);
-  const client = await pool.connect();
+  const client = await checkout(pool);
   let failed: unknown;
   try {
     await client.query('BEGIN');

@@ -15,6 +15,7 @@ export interface PgQueryable {
 /** A client checked out of a pool; `release(error)` destroys it instead of returning it. */
 export interface PgPoolClient extends PgQueryable {
   release(destroy?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** A connection pool (`new pg.Pool(...)`). */
@@ -33,3 +34,19 @@ export function quoteSchema(schema: string): string {
 
 /** The schema every function of this package uses unless told otherwise. */
 export const DEFAULT_SCHEMA = 'tollgate_audit';
+
+const guarded = new WeakSet<PgPoolClient>();
+
+/**
+ * A client from the pool that cannot crash the process: pg emits 'error' on a checked-out client whose connection
+ * drops, and with no listener that is an uncaught exception. Its queries reject with the same error, which is
+ * what callers see.
+ */
+export async function checkout(pool: PgPool): Promise<PgPoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
+}

@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { COPIED_COLUMNS } from './columns.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrate.js';
-import { DEFAULT_SCHEMA, type PgPool, type PgPoolClient, type PgQueryResult, quoteSchema } from './pg.js';
+import { checkout, DEFAULT_SCHEMA, type PgPool, type PgPoolClient, type PgQueryResult, quoteSchema } from './pg.js';
 import { type AuditQuery, queryRecords } from './query.js';
 
 /** Options for {@link PostgresSink}: a `pool` you own, or a `connectionString` for a pool the sink owns. */
@@ -201,7 +201,7 @@ export class PostgresSink implements AuditSink {
     let sealed: Pending[] = batch;
     try {
       await this.open();
-      client = await this.pool.connect();
+      client = await checkout(this.pool);
       const locked = (await client.query(this.lockSql)) as unknown as PgQueryResult[];
       const row = locked[1]?.rows[0];
       if (!row) throw new Error(`audit schema "${this.schema}" has no chain head row: run migrate`);
