@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /**
  * The few `pg` methods the package calls, as structural types: a `pg.Pool` (or any object shaped like one, of any
  * pg 8 version) fits, and the package's declarations need no `@types/pg`.
@@ -49,4 +51,30 @@ export async function checkout(pool: PgPool): Promise<PgPoolClient> {
     client.on('error', () => undefined);
   }
   return client;
+}
+
+/** Options for {@link createPool}. */
+export interface CreatePoolOptions {
+  /** Most connections (default 2: a sink writes one transaction at a time). */
+  max?: number;
+  /** ms to wait for a connection before a query fails (default 5000). */
+  connectionTimeoutMs?: number;
+  /** ms a query may take before it fails (default 10000). */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * A `pg.Pool` for `connectionString` that survives its server going away: an idle connection that drops is
+ * removed (pg emits 'error' on the pool for it, which would otherwise be an uncaught exception) and the next
+ * query reconnects. End it with `end()`.
+ */
+export function createPool(connectionString: string, options: CreatePoolOptions = {}): PgPool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 2,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 10_000,
+  });
+  pool.on('error', () => undefined);
+  return pool as unknown as PgPool;
 }

@@ -6,10 +6,17 @@ import {
   GENESIS,
   sealRecord,
 } from '@tollgate/audit';
-import pg from 'pg';
 import { COPIED_COLUMNS } from './columns.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrate.js';
-import { checkout, DEFAULT_SCHEMA, type PgPool, type PgPoolClient, type PgQueryResult, quoteSchema } from './pg.js';
+import {
+  checkout,
+  createPool,
+  DEFAULT_SCHEMA,
+  type PgPool,
+  type PgPoolClient,
+  type PgQueryResult,
+  quoteSchema,
+} from './pg.js';
 import { type AuditQuery, queryRecords } from './query.js';
 
 /** Options for {@link PostgresSink}: a `pool` you own, or a `connectionString` for a pool the sink owns. */
@@ -94,15 +101,10 @@ export class PostgresSink implements AuditSink {
       this.pool = options.pool;
       this.ownsPool = false;
     } else {
-      const pool = new pg.Pool({
-        connectionString: options.connectionString,
-        max: 2,
-        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
-        query_timeout: options.queryTimeoutMs ?? 10_000,
+      this.pool = createPool(options.connectionString as string, {
+        ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
+        ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
       });
-      // An idle client whose server went away emits 'error'; the pool drops it and the next append reconnects.
-      pool.on('error', () => undefined);
-      this.pool = pool as unknown as PgPool;
       this.ownsPool = true;
     }
     this.headSql = `SELECT seq, hash FROM ${s}.audit_chain_head WHERE id = 1`;
