@@ -186,7 +186,7 @@ function renderPostgres(p: PostgresResult | { skipped: string }): string {
   return [
     '### PostgreSQL audit sink',
     `A fail-closed write-ahead pipeline (rate, budget, rule, \`AuditGate\` with \`writeAhead\` on a \`PostgresSink\`) ` +
-      `against ${p.server}: each call commits its intent before the handler and its outcome after it, so one at a ` +
+      `against ${p.server}, measured ${p.date}: each call commits its intent before the handler and its outcome after it, so one at a ` +
       `time it needs two commits. Floor from the same run: a one-row INSERT committed on its own, ` +
       `${int(p.commitsPerSec)} commits/s one at a time; \`SELECT 1\` round trip ${us(p.pingUs)} µs.`,
     table(

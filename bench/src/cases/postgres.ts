@@ -18,6 +18,8 @@ export interface PostgresThroughput extends ThroughputFigure {
 
 /** What the PostgreSQL section measured. */
 export interface PostgresResult {
+  /** ISO date of this section's run (it can be measured alone: `node bench/dist/postgres.js`). */
+  date: string;
   /** The server, without credentials. */
   server: string;
   /** `SELECT 1` round trip, median µs. */
@@ -69,6 +71,7 @@ export async function postgresSection(url: string, dir: string, ms: number): Pro
     if (!fileResult.ok || fileResult.records !== result.records) throw new Error('the JSONL copy did not verify');
     const host = new URL(url);
     return {
+      date: new Date().toISOString(),
       server: `${host.hostname}:${host.port || 5432}${host.pathname}`,
       pingUs,
       commitsPerSec: 1e6 / commitUs,
