@@ -67,20 +67,3 @@ export function startNode(file: string, env: Record<string, string>): ChildProce
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
-
-/** Runs a Node script to completion; resolves with its stdout, rejects with its stderr on a non-zero exit. */
-export function runNode(file: string, env: Record<string, string>): Promise<string> {
-  const child = startNode(file, env);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    err += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited ${code}: ${err}`))));
-  });
-}
