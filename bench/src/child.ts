@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { REDIS_URL } from '@tollgate/test-utils';
 import { buildArgCases, buildDecisionCases, buildDurableCases, measurePaired, PAIRED_WITH } from './cases/audit.js';
 import { buildOverheadCases } from './cases/overhead.js';
+import { postgresSection } from './cases/postgres.js';
 import { buildProvenanceCases } from './cases/provenance.js';
 import { buildRedisCases } from './cases/redis.js';
 import { budgetKeyScaling, buildGateCases, buildToolCases, rateKeyScaling } from './cases/scaling.js';
@@ -18,7 +19,8 @@ export type ChildJob =
   | { kind: 'call'; section: Section; id: string; options: MeasureOptions }
   | { kind: 'calls'; section: Section; ids: string[]; options: MeasureOptions }
   | { kind: 'throughput'; id: (typeof THROUGHPUT_PIPELINES)[number]; ms: number }
-  | { kind: 'keys'; id: 'rate' | 'budget'; checkpoints: number[] };
+  | { kind: 'keys'; id: 'rate' | 'budget'; checkpoints: number[] }
+  | { kind: 'postgres'; url: string; ms: number };
 
 /** The per-call sections: each case is measured in a child of its own. */
 export type Section =
@@ -63,6 +65,7 @@ async function run(job: ChildJob, dir: string): Promise<unknown> {
     const gc = globalThis.gc as () => void;
     return job.id === 'rate' ? rateKeyScaling(job.checkpoints, gc) : budgetKeyScaling(job.checkpoints, gc);
   }
+  if (job.kind === 'postgres') return postgresSection(job.url, dir, job.ms);
   if (job.kind === 'throughput') {
     const pipeline = await buildPipeline(job.id, dir, REDIS_URL);
     try {

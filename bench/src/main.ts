@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_URL } from '@tollgate/test-utils';
 import { auditResults, auditTargets } from './audit-results.js';
+import type { PostgresResult } from './cases/postgres.js';
 import { benchClient, countRedisRoundTrips, type RedisResult } from './cases/redis.js';
 import { serverTimes } from './cases/redis-server-time.js';
 import type { KeyScaling } from './cases/scaling.js';
@@ -123,6 +124,16 @@ for (const f of throughput) {
   if (base && base !== f) f.ratioToBare = base.callsPerSec / f.callsPerSec;
 }
 
+const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+log(`PostgreSQL audit sink at ${postgresUrl}`);
+const postgres = await inChild<PostgresResult>({ kind: 'postgres', url: postgresUrl, ms: throughputMs }).catch(
+  (err: unknown) => {
+    const skipped = `the PostgreSQL section failed (${String(err)}); is PostgreSQL answering at ${postgresUrl}? Set DATABASE_URL.`;
+    log(`SKIPPED ${skipped}`);
+    return { skipped };
+  },
+);
+
 log('scaling: tools, gates');
 // Two passes for the scaling sections, which compare cases with each other, to keep the run near 2.5 minutes.
 const tools = relativeTo(bare!, await section('tools', Math.min(2, options.rounds)));
@@ -156,6 +167,7 @@ const results: BenchResults = {
   scaling: { tools, gates, keys },
   provenance,
   audit,
+  postgres,
   targets: [],
   durationSec: (performance.now() - started) / 1e3,
 };

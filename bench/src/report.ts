@@ -1,6 +1,7 @@
 // Renders bench/results/latest.json as the generated part of docs/performance.md.
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderAudit } from './audit-results.js';
+import type { PostgresResult } from './cases/postgres.js';
 import { int, table, times, us } from './markdown.js';
 import type { Figure } from './measure.js';
 import type { BenchResults } from './results.js';
@@ -126,6 +127,7 @@ export function renderResults(r: BenchResults): string {
   );
 
   if (r.audit) out.push(renderAudit(r.audit));
+  if (r.postgres) out.push(renderPostgres(r.postgres));
 
   out.push('### Scaling: registered tools', figureTable(r.scaling.tools, 'bare'));
   out.push('### Scaling: gates per call', figureTable(r.scaling.gates, 'bare'));
@@ -176,4 +178,41 @@ export async function updateDoc(docPath: string, results: BenchResults): Promise
       ? doc.slice(0, start) + block + doc.slice(end + END.length)
       : `${doc.trimEnd()}\n\n${block}\n`;
   await writeFile(docPath, next);
+}
+
+/** The PostgreSQL audit sink: calls/s at each load beside the one-commit floor, then verify's speed. */
+function renderPostgres(p: PostgresResult | { skipped: string }): string {
+  if ('skipped' in p) return `### PostgreSQL audit sink\n\nNot measured: ${p.skipped}`;
+  return [
+    '### PostgreSQL audit sink',
+    `A fail-closed write-ahead pipeline (rate, budget, rule, \`AuditGate\` with \`writeAhead\` on a \`PostgresSink\`) ` +
+      `against ${p.server}, measured ${p.date}: each call commits its intent before the handler and its outcome after it, so one at a ` +
+      `time it needs two commits. Floor from the same run: a one-row INSERT committed on its own, ` +
+      `${int(p.commitsPerSec)} commits/s one at a time; \`SELECT 1\` round trip ${us(p.pingUs)} µs.`,
+    table(
+      [
+        'in flight',
+        'calls/s',
+        'median µs',
+        'p99 µs',
+        'records / transaction (group commit)',
+        'calls/s ÷ floor commits/s',
+      ],
+      p.throughput.map((t) => [
+        String(t.inFlight),
+        int(t.callsPerSec),
+        us(t.medianUs),
+        us(t.p99Us),
+        t.recordsPerTransaction.toFixed(1),
+        times(t.callsPerSec / p.commitsPerSec),
+      ]),
+    ),
+    table(
+      ['verify', 'records', 'records/s'],
+      [
+        ['`verifyPostgres` (keyset pages of 1,000 rows)', int(p.verify.records), int(p.verify.recordsPerSec)],
+        ['floor: `verify` on a JSONL file of the same records', int(p.verify.records), int(p.verify.fileRecordsPerSec)],
+      ],
+    ),
+  ].join('\n\n');
 }

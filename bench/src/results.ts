@@ -1,5 +1,6 @@
 // The shape of bench/results/latest.json, shared by the run and the report.
 import type { AuditResults } from './audit-results.js';
+import type { PostgresResult } from './cases/postgres.js';
 import type { RedisResult } from './cases/redis.js';
 import type { KeyScaling } from './cases/scaling.js';
 import type { ThroughputFigure } from './cases/throughput.js';
@@ -32,6 +33,8 @@ export interface BenchResults {
   provenance: Figure[];
   /** The audit tables of issue 15 (absent in results from before them). */
   audit: AuditResults;
+  /** The PostgreSQL audit sink of issue 16, or why it was skipped (absent in results from before it). */
+  postgres?: PostgresResult | { skipped: string };
   targets: TargetCheck[];
   /** Seconds the whole run took. */
   durationSec: number;

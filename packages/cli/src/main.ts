@@ -64,20 +64,35 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       code = await typesCommand(tools, options, io);
     });
 
-  program
-    .command('audit')
-    .description('Work with audit files.')
+  const audit = program.command('audit').description('Work with audit trails: JSONL files and PostgreSQL.');
+  audit
     .command('verify')
     .configureOutput(output('tollgate audit verify'))
-    .description('Verify a hash-chained JSONL audit file: exit 0 when intact, 1 naming the first bad record.')
-    .argument('<file>', 'the audit file (written by @tollgate/audit’s JsonlFileSink)')
+    .description(
+      'Verify a hash-chained audit trail (a JSONL file, or --postgres): exit 0 when intact, 1 naming the first bad record.',
+    )
+    .argument('[file]', 'the audit file (written by @tollgate/audit’s JsonlFileSink)')
+    .option('--postgres <url>', 'verify the chain in PostgreSQL instead (written by @tollgate/audit-postgres)')
+    .option('--schema <name>', 'with --postgres: the schema of the audit tables', 'tollgate_audit')
+    .option('--from <seq>', 'with --postgres: first seq to check (default 1)')
+    .option('--to <seq>', 'with --postgres: last seq to check (default: the end of the chain)')
     .option('--anchor <seq:hash>', 'a head kept elsewhere (seq:sha256), to detect records cut off the end')
     .option('--public-key <pem...>', 'Ed25519 public keys of signed checkpoints: <file> or <key id>=<file>')
     .option('--checkpoints <file>', 'the signed checkpoints (default: <file>.checkpoints); needs --public-key')
     .option('--json', 'print the verification result as JSON')
-    .action(async (file: string, options) => {
+    .action(async (file: string | undefined, options) => {
       const { auditVerifyCommand } = await import('./commands/audit-verify.js');
       code = await auditVerifyCommand(file, options, io);
+    });
+  audit
+    .command('migrate')
+    .configureOutput(output('tollgate audit migrate'))
+    .description('Create or upgrade the PostgreSQL audit tables (@tollgate/audit-postgres), once per deployment.')
+    .requiredOption('--postgres <url>', 'the database, e.g. postgres://user@host:5432/db')
+    .option('--schema <name>', 'the schema of the audit tables', 'tollgate_audit')
+    .action(async (options) => {
+      const { auditMigrateCommand } = await import('./commands/audit-postgres.js');
+      code = await auditMigrateCommand(options, io);
     });
 
   program

@@ -1,5 +1,13 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
 export { type BlockWhenOptions, blockWhen } from './gates.js';
+export {
+  connectTestPostgres,
+  dropSchema,
+  POSTGRES_REQUIRED,
+  POSTGRES_URL,
+  TcpProxy,
+  testSchema,
+} from './postgres.js';
 export { childPids, processAlive, processTree } from './processes.js';
 export {
   canStartRedisServer,
