@@ -42,6 +42,8 @@ export interface AuditDecision {
   error?: { name: string; message: string };
   /** The gate's detail, redacted and bounded like args. */
   data?: Json | TruncatedValue;
+  /** `false` for a gate in shadow: its outcome was recorded, not enforced (absent when enforced). */
+  enforced?: false;
 }
 
 /**
@@ -156,8 +158,9 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   entry.message = boundedText(result.message, redactor, max);
   entry.decisions = result.decisions.map((d) => {
     const out: AuditDecision = {} as AuditDecision;
-    // Keys in RFC 8785 order: data, error, gate, message, outcome, reason, stage.
+    // Keys in RFC 8785 order: data, enforced, error, gate, message, outcome, reason, stage.
     if (d.data !== undefined) out.data = keep(bounded(d.data, redactor, max));
+    if (d.enforced === false) out.enforced = false;
     if (d.error) out.error = redactError(d.error, options);
     out.gate = boundedId(d.gate, max);
     if (d.message !== undefined) out.message = boundedText(d.message, redactor, max);
