@@ -95,6 +95,8 @@ export interface AuditEntry {
   approval?: AuditApproval;
   /** ms from the call's start to its outcome, by the runner's clock. */
   durationMs?: number;
+  /** Who wrote the record: the service or process that audits (auditgate's `recorded_by`), when configured. */
+  recordedBy?: string;
 }
 
 /** An audit record as written: an {@link AuditEntry} sealed with its place in the hash chain. */
@@ -116,6 +118,8 @@ export interface EntryOptions {
    * identity field before it is cut (chars).
    */
   maxValueChars: number;
+  /** Written as every record's `recordedBy` (see {@link AuditEntry.recordedBy}). */
+  recordedBy?: string;
 }
 
 /** Entries whose every object was built here, keys in RFC 8785 order: JSON.stringify writes them canonically. */
@@ -217,6 +221,7 @@ export function approvalEntry(
     approval.required = record.quorum.required;
   }
   entry.approval = approval;
+  if (options.recordedBy !== undefined) entry.recordedBy = boundedId(options.recordedBy, max);
   return entry;
 }
 
@@ -232,7 +237,8 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueChars: max }: EntryOptions): AuditEntry {
+function common(ctx: GateContext, kind: AuditKind, eventId: string, options: EntryOptions): AuditEntry {
+  const max = options.maxValueChars;
   const entry = {
     v: AUDIT_FORMAT_VERSION,
     ts: isoTime(ctx.clock.now()),
@@ -245,6 +251,7 @@ function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueCh
   if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = boundedId(ctx.actor, max);
   if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = boundedId(ctx.tenant, max);
   if (ctx.session !== undefined && ctx.session !== null) entry.session = boundedId(ctx.session, max);
+  if (options.recordedBy !== undefined) entry.recordedBy = boundedId(options.recordedBy, max);
   return entry;
 }
 
