@@ -13,6 +13,7 @@ import {
   type AuditKind,
   type AuditRecord,
   approvalEntry,
+  type EntryOptions,
   intentEntry,
   outcomeEntry,
 } from './record.js';
@@ -36,6 +37,11 @@ export interface AuditGateOptions {
   redact?: Redactor | RedactorOptions;
   /** Longest JSON text kept for args, results and decision data; longer ones are truncated (default 4096 chars). */
   maxValueChars?: number;
+  /**
+   * Who writes these records, e.g. `payments-api@host-3`: written as every record's `recordedBy`, inside the
+   * hash chain (auditgate's `recorded_by`). Absent: records carry no `recordedBy`.
+   */
+  recordedBy?: string;
   /** Told of every sink failure; its own errors are ignored. */
   onError?: (error: unknown, info: AuditFailureInfo) => void;
 }
@@ -87,10 +93,11 @@ export class AuditGate implements Gate {
   private readonly sink: AuditSink;
   private readonly redactor: Redactor;
   private readonly maxValueChars: number;
+  private readonly recordedBy: string | undefined;
   private readonly onError: AuditGateOptions['onError'];
   private readonly counts: AuditStats = { intents: 0, outcomes: 0, approvals: 0, failures: 0 };
 
-  /** @throws TypeError without a sink, or for a `maxValueChars` below 64 */
+  /** @throws TypeError without a sink, for a `maxValueChars` below 64, or a `recordedBy` that is not a non-empty string */
   constructor(options: AuditGateOptions) {
     if (!options?.sink || typeof options.sink.append !== 'function') {
       throw new TypeError('AuditGate needs a sink with an append() method');
@@ -103,6 +110,10 @@ export class AuditGate implements Gate {
     if (!Number.isSafeInteger(this.maxValueChars) || this.maxValueChars < 64) {
       throw new TypeError('AuditGate: maxValueChars must be an integer >= 64');
     }
+    if (options.recordedBy !== undefined && (typeof options.recordedBy !== 'string' || options.recordedBy === '')) {
+      throw new TypeError('AuditGate: recordedBy must be a non-empty string');
+    }
+    this.recordedBy = options.recordedBy;
     this.onError = options.onError;
     if (options.writeAhead) this.beforeExecute = (ctx) => this.writeIntent(ctx);
   }
@@ -177,7 +188,9 @@ export class AuditGate implements Gate {
     await this.sink.append(entry);
   }
 
-  private entryOptions() {
-    return { redactor: this.redactor, maxValueChars: this.maxValueChars };
+  private entryOptions(): EntryOptions {
+    const options: EntryOptions = { redactor: this.redactor, maxValueChars: this.maxValueChars };
+    if (this.recordedBy !== undefined) options.recordedBy = this.recordedBy;
+    return options;
   }
 }

@@ -78,6 +78,7 @@ function ordered(e: AuditEntry, seq: number, prevHash: string): Record<string, u
   if (e.message !== undefined) r.message = e.message;
   r.prevHash = prevHash;
   if (e.reason !== undefined) r.reason = e.reason;
+  if (e.recordedBy !== undefined) r.recordedBy = e.recordedBy;
   if (e.result !== undefined) r.result = e.result;
   if (e.resumedFrom !== undefined) r.resumedFrom = e.resumedFrom;
   r.seq = seq;

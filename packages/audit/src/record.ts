@@ -42,6 +42,8 @@ export interface AuditDecision {
   error?: { name: string; message: string };
   /** The gate's detail, redacted and bounded like args. */
   data?: Json | TruncatedValue;
+  /** `false` for a gate in shadow: its outcome was recorded, not enforced (absent when enforced). */
+  enforced?: false;
 }
 
 /**
@@ -93,6 +95,8 @@ export interface AuditEntry {
   approval?: AuditApproval;
   /** ms from the call's start to its outcome, by the runner's clock. */
   durationMs?: number;
+  /** Who wrote the record: the service or process that audits (auditgate's `recorded_by`), when configured. */
+  recordedBy?: string;
 }
 
 /** An audit record as written: an {@link AuditEntry} sealed with its place in the hash chain. */
@@ -114,6 +118,8 @@ export interface EntryOptions {
    * identity field before it is cut (chars).
    */
   maxValueChars: number;
+  /** Written as every record's `recordedBy` (see {@link AuditEntry.recordedBy}). */
+  recordedBy?: string;
 }
 
 /** Entries whose every object was built here, keys in RFC 8785 order: JSON.stringify writes them canonically. */
@@ -156,8 +162,9 @@ export function outcomeEntry(result: GateResult, ctx: GateContext, options: Entr
   entry.message = boundedText(result.message, redactor, max);
   entry.decisions = result.decisions.map((d) => {
     const out: AuditDecision = {} as AuditDecision;
-    // Keys in RFC 8785 order: data, error, gate, message, outcome, reason, stage.
+    // Keys in RFC 8785 order: data, enforced, error, gate, message, outcome, reason, stage.
     if (d.data !== undefined) out.data = keep(bounded(d.data, redactor, max));
+    if (d.enforced === false) out.enforced = false;
     if (d.error) out.error = redactError(d.error, options);
     out.gate = boundedId(d.gate, max);
     if (d.message !== undefined) out.message = boundedText(d.message, redactor, max);
@@ -214,6 +221,7 @@ export function approvalEntry(
     approval.required = record.quorum.required;
   }
   entry.approval = approval;
+  if (options.recordedBy !== undefined) entry.recordedBy = boundedId(options.recordedBy, max);
   return entry;
 }
 
@@ -229,7 +237,8 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueChars: max }: EntryOptions): AuditEntry {
+function common(ctx: GateContext, kind: AuditKind, eventId: string, options: EntryOptions): AuditEntry {
+  const max = options.maxValueChars;
   const entry = {
     v: AUDIT_FORMAT_VERSION,
     ts: isoTime(ctx.clock.now()),
@@ -242,6 +251,7 @@ function common(ctx: GateContext, kind: AuditKind, eventId: string, { maxValueCh
   if (ctx.actor !== undefined && ctx.actor !== null) entry.actor = boundedId(ctx.actor, max);
   if (ctx.tenant !== undefined && ctx.tenant !== null) entry.tenant = boundedId(ctx.tenant, max);
   if (ctx.session !== undefined && ctx.session !== null) entry.session = boundedId(ctx.session, max);
+  if (options.recordedBy !== undefined) entry.recordedBy = boundedId(options.recordedBy, max);
   return entry;
 }
 

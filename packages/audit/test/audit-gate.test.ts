@@ -104,6 +104,24 @@ describe('AuditGate records every status', () => {
     });
   });
 
+  it('writes recordedBy on every record it builds (intent, outcome, approval), and refuses an empty one', async () => {
+    const sink = new MemorySink();
+    const { runner, audit } = auditedRunner(sink, { writeAhead: true, recordedBy: 'payments-api@host-3' });
+    await runner.call('pay', { amount: 10, to: 'bob' });
+    const waiting = await runner.call('pay', { amount: 5000, to: 'bob' });
+    const decided = await runner.approve(waiting.approval!.id, { by: 'alice' });
+    if (!decided.ok) throw new Error('approval failed');
+    await audit.recordApproval(decided.approval, { by: 'alice', said: 'approved' });
+    expect(sink.records.map((r) => [r.kind, r.recordedBy])).toEqual([
+      ['intent', 'payments-api@host-3'],
+      ['outcome', 'payments-api@host-3'],
+      ['outcome', 'payments-api@host-3'],
+      ['approval', 'payments-api@host-3'],
+    ]);
+    expect(verifyRecords(sink.lines()).ok).toBe(true);
+    expect(() => new AuditGate({ sink, recordedBy: '' })).toThrow(/recordedBy must be a non-empty string/);
+  });
+
   it('rejects a missing sink', () => {
     expect(() => new AuditGate({} as never)).toThrow(/needs a sink/);
   });

@@ -204,6 +204,29 @@ describe('records sealed with JSON.stringify', { timeout: 60_000 }, () => {
     );
   });
 
+  it('recordedBy and a shadow decision’s enforced: false are sealed in canonical order, inside the hash', () => {
+    const by = { ...options, recordedBy: 'payments-api@host-3' };
+    const result = {
+      status: 'executed',
+      reason: 'executed',
+      message: 'Executed.',
+      eventId: 'evt-1',
+      decisions: [{ gate: 'g', stage: 'rule', outcome: 'block', reason: 'would', data: { a: 1 }, enforced: false }],
+      timings: { startedAt: 0 },
+    } as unknown as GateResult;
+    for (const entry of [outcomeEntry(result, ctx({ x: 1 }), by), intentEntry(ctx({ x: 1 }), by)]) {
+      const fast = sealRecord(entry, GENESIS);
+      expect(fast.line).toBe(sealRecord(foreign(entry), GENESIS).line);
+      expect(fast.record.recordedBy).toBe('payments-api@host-3');
+      expect(verifyRecords([fast.line]).ok).toBe(true);
+      const forged = fast.line.replace('payments-api@host-3', 'someone-else');
+      expect(verifyRecords([forged]).ok).toBe(false);
+    }
+    expect(sealRecord(outcomeEntry(result, ctx({ x: 1 }), by), GENESIS).line).toContain(
+      '"decisions":[{"data":{"a":1},"enforced":false,"gate":"g"',
+    );
+  });
+
   it('an entry changed after it was built is sealed from what it holds', () => {
     const entry = intentEntry(ctx({ amount: 1 }), options);
     (entry as unknown as Record<string, unknown>).extra = { z: 1, a: 2 };

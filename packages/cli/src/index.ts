@@ -16,7 +16,7 @@ export {
   type McpSettings,
 } from './policy/mcp.js';
 export type { Comparison, ComparisonCell } from './replay/compare.js';
-export type { CallDecision } from './replay/engine.js';
-export type { LabelTally, ReplaySummary, SkippedLine, Tally } from './replay/summary.js';
+export type { CallDecision, ShadowHit } from './replay/engine.js';
+export type { LabelTally, ReplaySummary, ShadowSummary, SkippedLine, Tally } from './replay/summary.js';
 export type { ToolSchema, ToolSpec } from './tools/normalize.js';
 export type { EpisodeLabels, TraceCall, TraceEpisode, TraceProvenanceEntry } from './trace/format.js';

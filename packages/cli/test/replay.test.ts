@@ -305,3 +305,32 @@ describe('tollgate replay errors', () => {
     expect(stderr).toContain("required option '-p, --policy <module>' not specified");
   });
 });
+
+// shadow-policy.ts on the three fixture episodes (see the figures above): update_password is blocked by the one
+// enforced rule; the shadow rule would block the two send_money calls to new payees; the gate in shadow would
+// send both read_file calls to approval. Nothing in shadow changes what ran.
+describe('tollgate replay with gates and rules in shadow', () => {
+  it('counts would-block and would-ask by gate and rule, apart from what was enforced', async () => {
+    const { code, stdout } = await runCli(['replay', episodes, '--policy', fixture('shadow-policy.ts'), '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as ReplaySummary;
+    expect(summary.totals).toEqual({ executed: 7, blocked: 1, approval: 0 });
+    expect(summary.shadow).toEqual({
+      wouldBlock: 2,
+      wouldAsk: 2,
+      byRule: [
+        { outcome: 'would_block', gate: 'rule', rule: 'new-payees', reason: 'unknown_payee', calls: 2 },
+        { outcome: 'would_ask', gate: 'read-review', rule: '-', reason: 'file_read_review', calls: 2 },
+      ],
+    });
+    const text = await runCli(['replay', episodes, '--policy', fixture('shadow-policy.ts')]);
+    expect(text.stdout).toContain(
+      'In shadow (recorded, not enforced): 2 calls would have been blocked, 2 sent to approval',
+    );
+    expect(text.stdout).toMatch(/2 {2}would_block {2}rule \/ new-payees: unknown_payee/);
+  });
+
+  it('leaves the shadow section out when nothing in shadow would have stopped a call', async () => {
+    expect((await replayJson([episodes])).summary.shadow).toBeUndefined();
+  });
+});

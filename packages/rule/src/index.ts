@@ -24,9 +24,11 @@ export {
   RULE_EFFECTS,
   type Rule,
   type RuleBase,
+  type RuleCall,
   type RuleDecisionData,
   type RuleEffect,
   type RuleGateOptions,
   type RuleToolOptions,
+  type ShadowRuleData,
   type WhenRule,
 } from './types.js';

@@ -64,9 +64,11 @@ export function loadRules(input: unknown, options: LoadRulesOptions = {}): WhenR
         effect: json.effect,
         reason: json.reason,
         message: json.message,
-        when: (ctx) => match(ctx) && condition(ctx.args),
+        // `call` may be absent when code written for the one-argument form calls `when(ctx)` itself.
+        when: (ctx, call) => match(ctx, call ?? { action: ctx.tool }) && condition(ctx.args),
       };
       if (json.description !== undefined) rule.description = json.description;
+      if (json.shadow === true) rule.shadow = true;
       if (json.quorum !== undefined) {
         assertQuorum(json.quorum, json.effect, `${at}/quorum`);
         rule.quorum = json.quorum;

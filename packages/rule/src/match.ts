@@ -2,9 +2,10 @@ import type { GateContext } from '@tollgate/core';
 import { compileGlob } from './glob.js';
 import { RuleIssue } from './issue.js';
 import type { MatchJson, NameSetMatchJson } from './schema.js';
+import type { RuleCall } from './types.js';
 
 /** A compiled `match` block: true when the rule applies to this call. */
-export type CompiledMatch = (ctx: GateContext) => boolean;
+export type CompiledMatch = (ctx: GateContext, call: RuleCall) => boolean;
 
 /**
  * Compiles a schema-valid `match` block; globs are compiled here, so a bad one is a load-time
@@ -16,6 +17,10 @@ export function compileMatch(match: MatchJson | undefined, at: string): Compiled
   if (match.tool !== undefined) {
     const tool = compileGlobs(match.tool, `${at}/tool`);
     tests.push((ctx) => tool(ctx.tool));
+  }
+  if (match.action !== undefined) {
+    const action = compileGlobs(match.action, `${at}/action`);
+    tests.push((_ctx, call) => action(call.action));
   }
   if (match.actor !== undefined) {
     const actor = compileGlobs(match.actor, `${at}/actor`);
@@ -33,7 +38,7 @@ export function compileMatch(match: MatchJson | undefined, at: string): Compiled
     const scopes = compileNameSet(match.scopes);
     tests.push((ctx) => scopes(ctx.scopes));
   }
-  return (ctx) => tests.every((t) => t(ctx));
+  return (ctx, call) => tests.every((t) => t(ctx, call));
 }
 
 function compileGlobs(globs: string | readonly string[], at: string): (name: string | undefined) => boolean {

@@ -1,7 +1,7 @@
 import type { ApprovalQuorum, GateContext } from '@tollgate/core';
 import { errorName, errorText, quorumProblem } from '@tollgate/core';
 import { RuleIssue } from './issue.js';
-import { RULE_EFFECTS, type Rule, type RuleEffect } from './types.js';
+import { RULE_EFFECTS, type Rule, type RuleCall, type RuleEffect } from './types.js';
 
 /** What evaluating one rule gave: the effect it applies, nothing, or a violation (which blocks). */
 export type RuleOutcome = { effect: RuleEffect } | { effect: null } | { effect: 'block'; error: string };
@@ -10,11 +10,11 @@ export type RuleOutcome = { effect: RuleEffect } | { effect: null } | { effect: 
  * Evaluates one rule under the strict boolean contract: only exactly `true` or `false` counts. A throw, a
  * Promise (any thenable) or any other value is reported as an `error`, which the gate turns into a block.
  */
-export function evaluateRule(rule: Rule, ctx: GateContext): RuleOutcome {
+export function evaluateRule(rule: Rule, ctx: GateContext, call: RuleCall): RuleOutcome {
   const isWhen = 'when' in rule;
   let value: unknown;
   try {
-    value = isWhen ? rule.when(ctx) : rule.require(ctx);
+    value = isWhen ? rule.when(ctx, call) : rule.require(ctx, call);
   } catch (err) {
     return { effect: 'block', error: `threw ${describeError(err)}` };
   }
@@ -69,6 +69,7 @@ export function assertRule(rule: unknown, at: string): asserts rule is Rule {
     throw new RuleIssue(`${at}/effect`, 'a `require` rule always blocks when it fails; it takes no effect');
   }
   if (r.quorum !== undefined) assertQuorum(r.quorum, r.effect, `${at}/quorum`);
+  if (r.shadow !== undefined && typeof r.shadow !== 'boolean') throw new RuleIssue(`${at}/shadow`, 'must be a boolean');
 }
 
 /**

@@ -1,5 +1,4 @@
 import {
-  type ApprovalQuorum,
   type FailMode,
   type Gate,
   type GateContext,
@@ -19,10 +18,12 @@ import {
   type MatchedRule,
   RULE_EFFECTS,
   type Rule,
+  type RuleCall,
   type RuleDecisionData,
   type RuleEffect,
   type RuleGateOptions,
   type RuleToolOptions,
+  type ShadowRuleData,
 } from './types.js';
 
 /** A tool's rule options once compiled at `register()` (what {@link RuleGate.check} receives). */
@@ -30,9 +31,22 @@ export interface RuleToolConfig {
   rules: readonly Rule[];
   requiredScopes: readonly string[];
   defaultEffect: RuleEffect | undefined;
+  /** The tool's policy action name, when it has one. */
+  action: string | undefined;
 }
 
-const NO_TOOL_OPTIONS: RuleToolConfig = { rules: [], requiredScopes: [], defaultEffect: undefined };
+const NO_TOOL_OPTIONS: RuleToolConfig = { rules: [], requiredScopes: [], defaultEffect: undefined, action: undefined };
+
+/** A rule that matched a call, with its entry in `data`. */
+interface Hit {
+  entry: MatchedRule;
+  rule: Rule;
+  shadow: boolean;
+}
+
+function firstOf(hits: readonly Hit[], effect: RuleEffect): Hit | undefined {
+  return hits.find((h) => h.entry.effect === effect);
+}
 
 /**
  * The rule gate (stage `rule`). It evaluates every rule (the gate's, then the tool's) on every call and
@@ -57,6 +71,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
   private readonly ruleIds: ReadonlySet<string>;
   private readonly defaultEffect: RuleEffect;
   private readonly scopeGlobs: readonly { glob: Glob; scopes: readonly string[] }[];
+  private readonly actions: ReadonlyMap<string, string>;
 
   /**
    * @throws RuleLoadError for a malformed rule (path `/rules/<i>/…`), a duplicate rule id, an unknown
@@ -86,6 +101,14 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
       });
       return compiled ? [{ glob: compiled, scopes }] : [];
     });
+    this.actions = new Map(
+      Object.entries(options.actions ?? {}).filter(([tool, action]) => {
+        const ok = typeof action === 'string' && action !== '';
+        if (!ok)
+          issues.push({ path: `/actions/${escapeJsonPointerToken(tool)}`, message: 'must be a non-empty string' });
+        return ok;
+      }),
+    );
     if (issues.length > 0) throw new RuleLoadError(issues);
   }
 
@@ -105,7 +128,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
    */
   compileToolOptions(raw: RuleToolOptions | undefined, tool: string): RuleToolConfig {
     const site = { gate: this.name, tool };
-    const options = readToolOptions(raw, site, ['rules', 'requiredScopes', 'defaultEffect']);
+    const options = readToolOptions(raw, site, ['rules', 'requiredScopes', 'defaultEffect', 'action']);
     if (options === undefined) return NO_TOOL_OPTIONS;
     const config = parseToolOptions(options as RuleToolOptions, this.ruleIds);
     if (config instanceof RuleIssue) throw new ToolOptionsError(site, config.path, config.message);
@@ -113,27 +136,46 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
   }
 
   /**
-   * Decides on one call.
+   * Decides on one call. Shadow rules ({@link RuleBase.shadow}) are evaluated with the others but decide nothing:
+   * what they would have done goes to `data.shadow`.
    * @param tool the tool's options, compiled at registration by {@link compileToolOptions}
    */
   check(ctx: GateContext, tool: RuleToolConfig = NO_TOOL_OPTIONS): GateVerdict {
     const rules = tool.rules.length > 0 ? [...this.rules, ...tool.rules] : this.rules;
-    const matched: MatchedRule[] = [];
-    const firstByEffect = new Map<RuleEffect, { entry: MatchedRule; rule: Rule }>();
-    const quorums: ApprovalQuorum[] = [];
+    const call: RuleCall = { action: tool.action ?? this.actions.get(ctx.tool) ?? ctx.tool };
+    const hits: Hit[] = [];
+    let shadowed = false;
     for (const rule of rules) {
-      const outcome = evaluateRule(rule, ctx);
+      const outcome = evaluateRule(rule, ctx, call);
       if (outcome.effect === null) continue;
       const entry: MatchedRule =
         'error' in outcome
           ? { id: rule.id, effect: 'block', reason: RuleReason.predicateError, error: outcome.error }
           : { id: rule.id, effect: outcome.effect, reason: rule.reason };
-      matched.push(entry);
-      if (entry.effect === 'require_approval' && rule.quorum) quorums.push(rule.quorum);
-      if (!firstByEffect.has(entry.effect)) firstByEffect.set(entry.effect, { entry, rule });
+      const shadow = rule.shadow === true;
+      shadowed ||= shadow;
+      hits.push({ entry, rule, shadow });
     }
+    const enforced = shadowed ? hits.filter((h) => !h.shadow) : hits;
+    const data: RuleDecisionData = { matched: enforced.map((h) => h.entry), evaluated: rules.length };
+    if (call.action !== ctx.tool) data.action = call.action;
+    const verdict = this.decide(ctx, tool, enforced, data);
+    if (shadowed) {
+      const would = this.decide(ctx, tool, hits, { matched: [], evaluated: rules.length });
+      const shadow: ShadowRuleData = {
+        matched: hits.filter((h) => h.shadow).map((h) => h.entry),
+        outcome: would.outcome,
+        reason: would.reason,
+        enforced: false,
+      };
+      if (would.data?.decidedBy !== undefined) shadow.decidedBy = would.data.decidedBy as string;
+      data.shadow = shadow;
+    }
+    return verdict;
+  }
 
-    const data: RuleDecisionData = { matched, evaluated: rules.length };
+  /** The verdict the given matches make, by scopes, then precedence, then the default; fills `data`. */
+  private decide(ctx: GateContext, tool: RuleToolConfig, hits: readonly Hit[], data: RuleDecisionData): GateVerdict {
     const required = this.requiredScopes(ctx.tool, tool);
     if (required.length > 0) {
       data.requiredScopes = required;
@@ -149,7 +191,7 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
       }
     }
 
-    const decisive = firstByEffect.get('block') ?? firstByEffect.get('require_approval') ?? firstByEffect.get('allow');
+    const decisive = firstOf(hits, 'block') ?? firstOf(hits, 'require_approval') ?? firstOf(hits, 'allow');
     if (decisive) {
       const { entry, rule } = decisive;
       data.decidedBy = entry.id;
@@ -157,8 +199,13 @@ export class RuleGate implements Gate<RuleToolConfig, RuleToolOptions> {
         ? `The rule "${entry.id}" could not be evaluated, so the call was blocked. Retrying will not help; tell the user.`
         : rule.message;
       const verdict: GateVerdict = { outcome: entry.effect, reason: entry.reason, message, data };
-      const quorum = entry.effect === 'require_approval' ? mergeQuorums(quorums) : undefined;
-      if (quorum) verdict.quorum = quorum;
+      if (entry.effect === 'require_approval') {
+        const quorums = hits.flatMap((h) =>
+          h.entry.effect === 'require_approval' && h.rule.quorum ? [h.rule.quorum] : [],
+        );
+        const quorum = mergeQuorums(quorums);
+        if (quorum) verdict.quorum = quorum;
+      }
       return verdict;
     }
 
@@ -188,7 +235,11 @@ function parseToolOptions(options: RuleToolOptions, gateIds: ReadonlySet<string>
     if (defaultEffect !== undefined && !RULE_EFFECTS.includes(defaultEffect)) {
       throw new RuleIssue('/defaultEffect', `must be one of ${RULE_EFFECTS.join(', ')}`);
     }
-    return { rules: Object.freeze([...rules]), requiredScopes: [...requiredScopes], defaultEffect };
+    const action = options.action;
+    if (action !== undefined && (typeof action !== 'string' || action === '')) {
+      throw new RuleIssue('/action', 'must be a non-empty string');
+    }
+    return { rules: Object.freeze([...rules]), requiredScopes: [...requiredScopes], defaultEffect, action };
   } catch (err) {
     if (err instanceof RuleIssue) return err;
     return new RuleIssue('', String(err));

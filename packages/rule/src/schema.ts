@@ -54,6 +54,8 @@ export interface NameSetMatchJson {
 export interface MatchJson {
   /** Tool-name glob, or a list of globs of which one must match. */
   tool?: string | readonly string[];
+  /** Policy action-name glob(s): the tool's mapped action (`actions`, a tool's `action`), else its name. */
+  action?: string | readonly string[];
   /** Actor glob(s); a call without an actor never matches. */
   actor?: string | readonly string[];
   /** Tenant glob(s); a call without a tenant never matches. */
@@ -78,6 +80,8 @@ export interface RuleJson {
   description?: string;
   /** With `require_approval`: who must approve (N distinct people, optionally from a list, never the caller). */
   quorum?: ApprovalQuorum;
+  /** Evaluate and record what the rule would do (`data.shadow`), never enforce it (default false). */
+  shadow?: boolean;
   /** Which calls the rule applies to (default: every call). */
   match?: MatchJson;
   /** A condition on the arguments (default: always true). */

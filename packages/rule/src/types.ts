@@ -21,6 +21,21 @@ export interface RuleBase {
    * actor. Several matching rules with a quorum ask for the strictest of them (core's `mergeQuorums`).
    */
   quorum?: ApprovalQuorum;
+  /**
+   * Evaluate and record, never enforce: a matching shadow rule is listed in `data.shadow` with what the gate
+   * would have decided had it been enforced (`enforced: false`), but the enforced rules alone decide the call
+   * (actiongate's SOFT policies, per rule). Roll a rule out by watching what it would do.
+   */
+  shadow?: boolean;
+}
+
+/** What a rule sees besides the gate context. */
+export interface RuleCall {
+  /**
+   * The policy action name of the call: the tool's mapped action ({@link RuleToolOptions.action},
+   * {@link RuleGateOptions.actions}; kitelogik's `register(…, action=)`), else the tool name.
+   */
+  readonly action: string;
 }
 
 /**
@@ -35,7 +50,7 @@ export interface WhenRule extends RuleBase {
   /** Applies when {@link WhenRule.when} returns `true`. */
   effect: RuleEffect;
   /** Whether the rule applies to this call; must return exactly `true` or `false`. */
-  when(ctx: GateContext): boolean;
+  when(ctx: GateContext, call: RuleCall): boolean;
 }
 
 /**
@@ -45,7 +60,7 @@ export interface WhenRule extends RuleBase {
  */
 export interface RequireRule extends RuleBase {
   /** Must return `true` for the call to go on; `false` blocks. */
-  require(ctx: GateContext): boolean;
+  require(ctx: GateContext, call: RuleCall): boolean;
 }
 
 /** A rule the gate evaluates: a predicate in code, or a rule loaded from JSON. */
@@ -77,6 +92,24 @@ export type RuleDecisionData = {
   requiredScopes?: string[];
   /** Required scopes the caller does not hold (the call is then blocked with `missing_scope`). */
   missingScopes?: string[];
+  /** The call's policy action name, when it differs from the tool name ({@link RuleCall.action}). */
+  action?: string;
+  /** Present when a shadow rule matched: what it would have done. Never changes the decision itself. */
+  shadow?: ShadowRuleData;
+};
+
+/** What the shadow rules that matched a call would have done ({@link RuleBase.shadow}). */
+export type ShadowRuleData = {
+  /** Every shadow rule that matched, in evaluation order. */
+  matched: MatchedRule[];
+  /** The gate's outcome had its shadow rules been enforced too (scopes and the default as usual). */
+  outcome: RuleEffect;
+  /** That outcome's reason code. */
+  reason: string;
+  /** The rule that outcome's reason comes from; absent when the default decided. */
+  decidedBy?: string;
+  /** Always `false`: recorded, not enforced (as core's `GateDecision.enforced`). */
+  enforced: false;
 };
 
 /** Options for {@link RuleGate}. */
@@ -93,6 +126,12 @@ export interface RuleGateOptions extends GateOptions {
    * without all of them is blocked with `missing_scope` (kitelogik's `session_scopes`).
    */
   requiredScopes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Policy action names by tool name, for rules written against names that differ from the tools' (kitelogik's
+   * `action=`): JSON rules match them with `match.action`, predicates read `call.action`. A tool's own
+   * {@link RuleToolOptions.action} wins. Unmapped tools' action is their name.
+   */
+  actions?: Readonly<Record<string, string>>;
 }
 
 /** Per-tool options: a tool definition's `gates.rule` (or `gates[<gate name>]`) entry. */
@@ -103,4 +142,6 @@ export interface RuleToolOptions {
   requiredScopes?: readonly string[];
   /** Overrides the gate's `defaultEffect` for this tool (e.g. default-deny on money movers only). */
   defaultEffect?: RuleEffect;
+  /** This tool's policy action name (see {@link RuleGateOptions.actions}). */
+  action?: string;
 }

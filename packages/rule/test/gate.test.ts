@@ -1,21 +1,13 @@
 import type { Gate, GateDecision, GateResult } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
-import { loadRules, type RuleDecisionData, RuleGate, type RuleJson, type WhenRule } from '../src/index.js';
-import { gateContext, runnerWith } from './support.js';
+import { loadRules, type RuleDecisionData, RuleGate, type WhenRule } from '../src/index.js';
+import { gateContext, rule, runnerWith } from './support.js';
 
 function ruleDecision(result: GateResult): GateDecision & { data: RuleDecisionData } {
   const decision = result.decisions.find((d) => d.gate === 'rule');
   if (!decision) throw new Error(`no rule decision in ${JSON.stringify(result.decisions)}`);
   return decision as GateDecision & { data: RuleDecisionData };
 }
-
-const rule = (id: string, effect: RuleJson['effect'], extra: Partial<RuleJson> = {}): RuleJson => ({
-  id,
-  effect,
-  reason: `${id.replaceAll('-', '_')}_reason`,
-  message: `message of ${id}`,
-  ...extra,
-});
 
 describe('precedence: block > require_approval > allow, across every matching rule', () => {
   const rules = loadRules({
@@ -211,7 +203,7 @@ describe('per-tool options', () => {
 
   it('refuses unknown option keys the way every gate does, and compiles the options once', () => {
     expect(() => runnerWith([new RuleGate({ rules: gateRules })], { send_money: { rule: { rulez: [] } } })).toThrow(
-      'Tool "send_money" has invalid gates.rule options: unknown option rulez (known: rules, requiredScopes, defaultEffect)',
+      'Tool "send_money" has invalid gates.rule options: unknown option rulez (known: rules, requiredScopes, defaultEffect, action)',
     );
     const gate = new RuleGate({ rules: gateRules });
     const config = gate.compileToolOptions({ requiredScopes: ['payments'] }, 'send_money');

@@ -117,7 +117,7 @@ describe('loadRules rejects bad rules at load time, with the path', () => {
     const document = { rules: [{ ...base, when: { path: '/to', op: 'in', value: ['KP'] } }] };
     const [rule] = loadRules(document);
     document.rules[0]!.when.value.length = 0;
-    expect(rule!.when(gateContext('t', { to: 'KP' }))).toBe(true);
+    expect(rule!.when(gateContext('t', { to: 'KP' }), { action: 't' })).toBe(true);
     expect(() => loadRules({ rules: [{ ...base, when: { path: '/a', op: 'eq', value: () => 1 } }] })).toThrow(
       expect.objectContaining({ name: 'RuleLoadError', path: '' }),
     );

@@ -5,7 +5,7 @@ import { gateContext } from './support.js';
 /** Whether `condition` holds for `args`, through a loaded rule (the only way conditions are built). */
 function holds(condition: ConditionJson, args: Record<string, unknown>): boolean {
   const [rule] = loadRules({ rules: [{ id: 'r', effect: 'block', reason: 'r', message: 'm', when: condition }] });
-  return rule!.when(gateContext('t', args));
+  return rule!.when(gateContext('t', args), { action: 't' });
 }
 
 const args = {

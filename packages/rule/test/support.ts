@@ -1,4 +1,5 @@
 import { type Gate, type GateContext, GatedToolRunner, type ToolDefinition } from '@tollgate/core';
+import type { RuleJson } from '../src/index.js';
 
 /** Tools with permissive schemas, so rule tests see every argument shape. */
 export const TOOL_NAMES = ['send_money', 'send_email', 'read_balance', 'deploy.prod', 'deploy.staging'] as const;
@@ -38,3 +39,12 @@ export function gateContext(
     ...extra,
   };
 }
+
+/** A JSON rule whose reason and message are derived from its id. */
+export const rule = (id: string, effect: RuleJson['effect'], extra: Partial<RuleJson> = {}): RuleJson => ({
+  id,
+  effect,
+  reason: `${id.replaceAll('-', '_')}_reason`,
+  message: `message of ${id}`,
+  ...extra,
+});

@@ -9,6 +9,7 @@ import {
   type ToolDefinition,
 } from '@tollgate/core';
 import { ProvenanceLog } from '@tollgate/provenance';
+import type { RuleDecisionData } from '@tollgate/rule';
 import { CliError, ExitCode, errorText } from '../io.js';
 import { splitPolicyGates, type ToolGates } from '../policy/define.js';
 import type { LoadedPolicies, ResolvedPolicy } from '../policy/load.js';
@@ -43,6 +44,20 @@ export interface CallDecision {
   attack?: boolean;
   /** What the stand-in reviewer did with an approval (`--approve-all` / `--deny-all`), and how the call ended. */
   review?: { decision: 'approved' | 'denied'; status: GateStatus; reason: string };
+  /** What gates and rules in shadow would have done to this call, had they been enforced. */
+  shadow?: ShadowHit[];
+}
+
+/** One shadow decision that would have stopped a call: a gate in shadow, or a shadow rule of a rule gate. */
+export interface ShadowHit {
+  /** The gate that decided (or whose rule did). */
+  gate: string;
+  /** The rule: a shadow rule's id, or the rule that decided for a gate in shadow; absent when none did. */
+  rule?: string;
+  /** What it would have done. */
+  outcome: 'block' | 'require_approval';
+  /** Its reason code. */
+  reason: string;
 }
 
 /** Options for {@link ReplayEngine}. */
@@ -129,6 +144,8 @@ export class ReplayEngine {
       };
       if (result.blockedBy) decision.gate = result.blockedBy;
       if (call.label?.attack !== undefined) decision.attack = call.label.attack;
+      const shadow = shadowHits(result);
+      if (shadow.length > 0) decision.shadow = shadow;
       if (result.approval && this.options.reviewer) {
         decision.review = await this.review(runner, result.approval.id, base.provenance);
       }
@@ -229,6 +246,27 @@ export function withToolGates(tool: ToolDefinition, parts: ToolGates | undefined
   const merged: ToolDefinition = { ...tool, gates: { ...tool.gates, ...parts.gates } };
   if (parts.use) merged.use = parts.use;
   return merged;
+}
+
+/**
+ * The decisions of a result that were recorded and not enforced and would have stopped the call: those of gates in
+ * shadow (`enforced: false`), and the shadow rules a rule gate lists in `data.shadow` (`@tollgate/rule`).
+ */
+export function shadowHits(result: GateResult): ShadowHit[] {
+  const hits: ShadowHit[] = [];
+  for (const d of result.decisions) {
+    const data = d.data as Partial<RuleDecisionData> | undefined;
+    if (d.enforced === false && d.outcome !== 'allow') {
+      const hit: ShadowHit = { gate: d.gate, outcome: d.outcome, reason: d.reason };
+      if (typeof data?.decidedBy === 'string') hit.rule = data.decidedBy;
+      hits.push(hit);
+    }
+    const rules = data?.shadow?.enforced === false && Array.isArray(data.shadow.matched) ? data.shadow.matched : [];
+    for (const m of rules) {
+      if (m.effect !== 'allow') hits.push({ gate: d.gate, rule: m.id, outcome: m.effect, reason: m.reason });
+    }
+  }
+  return hits;
 }
 
 function outcomeOf(result: GateResult): CallOutcome {

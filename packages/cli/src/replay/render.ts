@@ -17,6 +17,17 @@ export function renderSummary(s: ReplaySummary): string {
       `  reviewer stand-in: ${s.review.approved} approved (${s.review.executedAfterApproval} then executed), ${s.review.denied} denied`,
     );
   }
+  if (s.shadow) {
+    out.push(
+      '',
+      `In shadow (recorded, not enforced): ${s.shadow.wouldBlock} calls would have been blocked, ${s.shadow.wouldAsk} sent to approval`,
+    );
+    for (const r of s.shadow.byRule) {
+      out.push(
+        `  ${pad(r.calls)}  ${r.outcome.padEnd(11)}  ${r.gate}${r.rule === '-' ? '' : ` / ${r.rule}`}: ${r.reason}`,
+      );
+    }
+  }
   if (s.labels) {
     out.push('', 'By label:');
     out.push(`  attack-labelled calls  ${line(s.labels.attack, 'allowed')}`);

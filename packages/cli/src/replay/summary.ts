@@ -1,4 +1,4 @@
-import type { CallDecision, CallOutcome } from './engine.js';
+import type { CallDecision, CallOutcome, ShadowHit } from './engine.js';
 
 /** Calls counted by first-pass outcome. */
 export type Tally = Record<CallOutcome, number>;
@@ -56,6 +56,8 @@ export interface ReplaySummary {
     /** How many calls. */
     calls: number;
   }[];
+  /** Present when a gate or rule in shadow would have blocked a call or sent it to approval. */
+  shadow?: ShadowSummary;
   /** Present when any call carries a `label`. */
   labels?: LabelTally;
   /** With `--group-by <label>`: the episode label's values, each with its calls by outcome and by call label. */
@@ -68,6 +70,27 @@ export interface ReplaySummary {
   elapsedMs: number;
 }
 
+/** What the gates and rules in shadow would have done: recorded, never enforced, so not in `totals`. */
+export interface ShadowSummary {
+  /** Calls that something in shadow would have blocked. */
+  wouldBlock: number;
+  /** Calls that something in shadow would have sent to approval (and nothing in shadow would have blocked). */
+  wouldAsk: number;
+  /** By gate, rule and reason, most frequent first (then would-block first); a call counts once per rule that would have stopped it. */
+  byRule: {
+    /** `would_block` or `would_ask`. */
+    outcome: 'would_block' | 'would_ask';
+    /** The gate in shadow, or the gate of the shadow rule. */
+    gate: string;
+    /** The shadow rule, or the rule that decided for a gate in shadow; `-` when none. */
+    rule: string;
+    /** Its reason code. */
+    reason: string;
+    /** How many calls. */
+    calls: number;
+  }[];
+}
+
 const tally = (): Tally => ({ executed: 0, blocked: 0, approval: 0 });
 
 /** Accumulates decisions and skipped lines into a {@link ReplaySummary}. */
@@ -75,6 +98,8 @@ export class SummaryBuilder {
   private readonly summary: ReplaySummary;
   private readonly reasons = new Map<string, ReplaySummary['byReason'][number]>();
   private readonly labels = labelTally();
+  private readonly shadowRules = new Map<string, ShadowSummary['byRule'][number]>();
+  private readonly shadowCalls = { wouldBlock: 0, wouldAsk: 0 };
   private labelled = false;
 
   constructor(policy: string, format: string, groupBy?: string) {
@@ -108,6 +133,7 @@ export class SummaryBuilder {
       entry(s.byTool, d.tool, tally)[d.outcome]++;
       if (d.outcome !== 'executed') this.countReason(d);
       if (d.review) this.countReview(d.review);
+      if (d.shadow) this.countShadow(d.shadow);
       if (d.attack !== undefined) this.labelled = true;
       const side = d.attack === true ? 'attack' : 'other';
       this.labels[side][d.outcome]++;
@@ -133,7 +159,29 @@ export class SummaryBuilder {
     const s = { ...this.summary, elapsedMs: Math.round(elapsedMs) };
     s.byReason = [...this.reasons.values()].sort((a, b) => b.calls - a.calls);
     if (this.labelled) s.labels = this.labels;
+    if (this.shadowRules.size > 0) {
+      const byRule = [...this.shadowRules.values()].sort(
+        (a, b) => b.calls - a.calls || b.outcome.localeCompare(a.outcome) || a.gate.localeCompare(b.gate),
+      );
+      s.shadow = { ...this.shadowCalls, byRule };
+    }
     return s;
+  }
+
+  private countShadow(hits: readonly ShadowHit[]): void {
+    if (hits.some((h) => h.outcome === 'block')) this.shadowCalls.wouldBlock++;
+    else if (hits.length > 0) this.shadowCalls.wouldAsk++;
+    const seen = new Set<string>();
+    for (const h of hits) {
+      const outcome = h.outcome === 'block' ? 'would_block' : 'would_ask';
+      const rule = h.rule ?? '-';
+      const key = `${outcome}\0${h.gate}\0${rule}\0${h.reason}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = this.shadowRules.get(key);
+      if (entry) entry.calls++;
+      else this.shadowRules.set(key, { outcome, gate: h.gate, rule, reason: h.reason, calls: 1 });
+    }
   }
 
   private countReason(d: CallDecision): void {
