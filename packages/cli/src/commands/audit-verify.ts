@@ -17,12 +17,10 @@ export interface AuditVerifyOptions {
   anchor?: string;
   /** Print @tollgate/audit's `VerifyResult` as JSON. */
   json?: boolean;
-<<<<<<< HEAD
   /** PEM files of the public keys whose checkpoints are accepted, each `<file>` or `<key id>=<file>`. */
   publicKey?: string[];
   /** The checkpoints file (default `<file>.checkpoints`); needs `publicKey`. */
   checkpoints?: string;
-=======
   /** Verify the chain in this PostgreSQL database instead of a file (`@tollgate/audit-postgres`). */
   postgres?: string;
   /** With `postgres`: the schema of the audit tables (default `tollgate_audit`). */
@@ -30,20 +28,15 @@ export interface AuditVerifyOptions {
   /** With `postgres`: the first and last seq to check. */
   from?: string;
   to?: string;
->>>>>>> pgaudit
 }
 
 /**
  * `tollgate audit verify <file>`: checks a hash-chained JSONL audit file with @tollgate/audit's `verify`
  * (hashes, seq order, links, torn tail, optional anchor). Returns 0 when every record verifies and 1 naming the
-<<<<<<< HEAD
  * first bad record (line, seq, kind). With `--public-key`, the signed checkpoints must verify and the chain must
- * match each and reach the last (records cut off the end, a chain recomputed without the key). Throws
- * {@link CliError} (exit 2) for a missing file, a bad `--anchor`, an unreadable key or checkpoints file.
-=======
- * first bad record (line, seq, kind); throws {@link CliError} (exit 2) for a missing file or a bad `--anchor`.
- * With `--postgres` it verifies the chain in that database instead (see `auditVerifyPostgres`).
->>>>>>> pgaudit
+ * match each and reach the last (records cut off the end, a chain recomputed without the key). With `--postgres`
+ * it verifies the chain in that database instead (see `auditVerifyPostgres`). Throws {@link CliError} (exit 2) for
+ * a missing file, a bad `--anchor`, an unreadable key or checkpoints file.
  */
 export async function auditVerifyCommand(
   input: string | undefined,
@@ -52,6 +45,9 @@ export async function auditVerifyCommand(
 ): Promise<number> {
   if (options.postgres !== undefined) {
     if (input !== undefined) throw new CliError('give an audit file or --postgres, not both');
+    if (options.publicKey?.length || options.checkpoints !== undefined) {
+      throw new CliError("--public-key and --checkpoints verify a file's signed checkpoints; not yet with --postgres");
+    }
     const { auditVerifyPostgres } = await import('./audit-postgres.js');
     const anchor = options.anchor === undefined ? undefined : parseAnchor(options.anchor);
     return auditVerifyPostgres(
