@@ -19,6 +19,8 @@ export interface TollgateActionRequest extends ActionRequest {
 export interface TollgateInterrupt extends HITLRequest {
   actionRequests: TollgateActionRequest[];
   reviewConfigs: ReviewConfig[];
+  /** Set when this interrupt asks again: what was wrong with the previous resume value. */
+  problem?: string;
 }
 
 /** Who decided, and (optionally) which approval the decision is for; it must be the pending one. */
@@ -56,7 +58,7 @@ export interface TollgateResume {
   decisions: TollgateDecision[];
 }
 
-/** A resume value that does not fit the interrupt; thrown before anything is decided or run, so nothing is lost. */
+/** A resume value that does not fit the interrupt (the middleware asks again, naming the problem). */
 export class ResumeDecisionError extends TypeError {
   override readonly name = 'ResumeDecisionError';
 }

@@ -1,12 +1,11 @@
-export {
-  type ApproveDecision,
-  type EditDecision,
-  type RejectDecision,
-  ResumeDecisionError,
-  type TollgateActionRequest,
-  type TollgateDecision,
-  type TollgateInterrupt,
-  type TollgateResume,
+export type {
+  ApproveDecision,
+  EditDecision,
+  RejectDecision,
+  TollgateActionRequest,
+  TollgateDecision,
+  TollgateInterrupt,
+  TollgateResume,
 } from './decisions.js';
 export type { TollgateOutcome, ToolDenial } from './messages.js';
 export { type TollgateMiddlewareOptions, tollgateMiddleware } from './middleware.js';

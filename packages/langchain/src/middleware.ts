@@ -11,7 +11,13 @@ import {
   parseArguments,
 } from '@tollgate/core';
 import { AIMessage, createMiddleware, type DecisionType, type Runtime, ToolMessage } from 'langchain';
-import { parseResume, type TollgateActionRequest, type TollgateDecision, type TollgateInterrupt } from './decisions.js';
+import {
+  parseResume,
+  ResumeDecisionError,
+  type TollgateActionRequest,
+  type TollgateDecision,
+  type TollgateInterrupt,
+} from './decisions.js';
 import { withToolNode } from './execution.js';
 import { adapterDenial, outcomeOf, recordMessages, toolMessageOf } from './messages.js';
 
@@ -51,7 +57,8 @@ interface Pending {
  *
  * A call that needs approval gets a placeholder `ToolMessage` naming its approval; before the model runs again the
  * middleware interrupts the run with a {@link TollgateInterrupt} (LangChain's `HITLRequest` shape; needs a
- * checkpointer). `agent.invoke(new Command({ resume: { decisions } }), config)` answers it, and each decision is
+ * checkpointer). `agent.invoke(new Command({ resume: { decisions } }), config)` answers it (a value that does not
+ * fit is asked for again, with the `problem` named in the next interrupt), and each decision is
  * checked against tollgate's store, never taken from the state: `approve` approves (when the stored approval is this
  * thread's call, with these arguments) and resumes it once, so a forged, replayed, expired or foreign approval is
  * refused by core; `reject` denies it; `edit` denies it and makes the edited call a new call through every gate
@@ -87,7 +94,7 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions) {
           actionRequests: pending.map(actionOf),
           reviewConfigs: pending.map((p) => ({ actionName: p.call.name, allowedDecisions: [...allowed] })),
         };
-        const decisions = parseResume(interrupt(request), request.actionRequests, allowed, options.approver);
+        const decisions = askUntilValid(request, allowed, options.approver);
         const ai = lastAiMessage(state.messages)!;
         const calls = new Map((ai.tool_calls ?? []).map((c) => [c.id, c]));
         const replacements: BaseMessage[] = [];
@@ -106,6 +113,26 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions) {
       },
     },
   });
+}
+
+/**
+ * Interrupts until the resume value fits: a malformed one is asked again with what was wrong (`problem`), never
+ * thrown, because LangGraph keeps a resume value once given, so a throw would leave the thread stuck on it. Nothing is
+ * decided before the value fits, so re-running this node on each resume repeats no side effect.
+ */
+function askUntilValid(
+  request: TollgateInterrupt,
+  allowed: readonly DecisionType[],
+  approver: string | undefined,
+): (TollgateDecision & { by: string })[] {
+  for (let ask = request; ; ) {
+    try {
+      return parseResume(interrupt(ask), request.actionRequests, allowed, approver);
+    } catch (err) {
+      if (!(err instanceof ResumeDecisionError)) throw err;
+      ask = { ...request, problem: err.message };
+    }
+  }
 }
 
 /** What a call's approval is bound to besides tool, call id, arguments and caller: the agent's thread. */
