@@ -219,7 +219,8 @@ describe('approvals as LangChain interrupts', () => {
 
   it('replayed: resuming again from the paused checkpoint runs nothing twice', async () => {
     const env = await paused([send(500), { text: 'done' }, { text: 'done again' }]);
-    const pausedAt = await env.agent.getState(env.config);
+    // getState's declared type is `never` here (langchain 1.5 typing); it returns a StateSnapshot.
+    const pausedAt = (await env.agent.getState(env.config)) as unknown as { config: ReturnType<typeof thread> };
     await env.agent.invoke(resume({ type: 'approve' }), env.config);
     expect(env.ran).toEqual(['send_money bob 500']);
     const replay = await env.agent.invoke(resume({ type: 'approve' }), pausedAt.config);
