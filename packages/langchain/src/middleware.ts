@@ -1,5 +1,5 @@
 import type { BaseMessage, ToolCall } from '@langchain/core/messages';
-import { interrupt } from '@langchain/langgraph';
+import { interrupt, isCommand } from '@langchain/langgraph';
 import {
   type ApprovalRecord,
   approvalDigest,
@@ -83,6 +83,8 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions) {
       const callId = call.id ?? '';
       const context = contextFor(request.runtime as Runtime<unknown>, callId, request.state.messages);
       const result = await withToolNode({ callId, request, handler }, () => runner.call(call.name, call.args, context));
+      // A tool may answer with a Command (a state update); it passes through as the tool node would return it.
+      if (result.status === 'executed' && isCommand(result.result)) return result.result;
       return toolMessageOf(result, call);
     },
     beforeModel: {
