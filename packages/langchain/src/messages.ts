@@ -43,6 +43,12 @@ export function toolMessageOf(result: GateResult, call: ToolCall, id?: string): 
     const output = result.result;
     if (ToolMessage.isInstance(output)) {
       if (id !== undefined) output.id = id;
+      // Only the middleware speaks for tollgate: a tool's artifact cannot pose as a pending approval.
+      const artifact = output.artifact as Record<string, unknown> | undefined;
+      if (artifact && typeof artifact === 'object' && 'tollgate' in artifact) {
+        const { tollgate: _claimed, ...rest } = artifact;
+        output.artifact = rest;
+      }
       return output;
     }
     return new ToolMessage({
@@ -101,8 +107,8 @@ export function outcomeOf(message: BaseMessage): TollgateOutcome | undefined {
 }
 
 /**
- * Records what the model has read in a run's messages: system and user messages, and every tool output (named by its
- * call), but not the model's own turns nor the denials tollgate wrote. Rebuilt from the agent's state for each call,
+ * Records what the model has read in a run's messages: system and user messages, and every tool message (named by its
+ * call; tollgate's own denials too, so nothing a tool writes can hide from provenance), not the model's turns. Rebuilt from the agent's state for each call,
  * so what gates see is what the state holds.
  */
 export function recordMessages(recorder: ProvenanceRecorder, messages: readonly BaseMessage[]): ProvenanceRecorder {
@@ -110,7 +116,7 @@ export function recordMessages(recorder: ProvenanceRecorder, messages: readonly 
     const type = message.getType();
     if (type === 'human') recorder.record({ origin: 'user' }, textOf(message));
     else if (type === 'system') recorder.record({ origin: 'system' }, textOf(message));
-    else if (ToolMessage.isInstance(message) && !outcomeOf(message)) {
+    else if (ToolMessage.isInstance(message)) {
       recorder.record(
         { origin: 'tool', tool: message.name ?? 'unknown', callId: message.tool_call_id },
         textOf(message),
