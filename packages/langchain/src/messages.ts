@@ -1,5 +1,11 @@
 import type { BaseMessage, ToolCall } from '@langchain/core/messages';
-import type { GateResult, GateStatus, ProvenanceRecorder } from '@tollgate/core';
+import {
+  applyToolOutputStage,
+  type GateResult,
+  type GateStatus,
+  type ProvenanceRecorder,
+  type ToolOutputTransform,
+} from '@tollgate/core';
 import { ToolMessage } from 'langchain';
 
 /**
@@ -134,4 +140,31 @@ function textOf(message: BaseMessage): unknown {
     .map((part: { type?: string; text?: unknown }) => (typeof part?.text === 'string' ? part.text : ''))
     .filter((text) => text !== '')
     .join('\n');
+}
+
+/**
+ * The output stage on a tool message the model is about to read: each transform in order on its text (every text part
+ * of a multi-part content), fail-closed as core's `applyToolOutputStage` (a failing transform withholds the text).
+ */
+export async function applyOutputStage(
+  message: ToolMessage,
+  status: GateStatus,
+  transforms: readonly ToolOutputTransform[] | undefined,
+): Promise<ToolMessage> {
+  if (!transforms?.length) return message;
+  const info = { tool: message.name ?? 'unknown', callId: message.tool_call_id, status };
+  const content = message.content as unknown;
+  if (typeof content === 'string') {
+    message.content = await applyToolOutputStage(content, info, transforms);
+  } else if (Array.isArray(content)) {
+    const parts = await Promise.all(
+      content.map(async (part: { type?: string; text?: unknown }) =>
+        typeof part?.text === 'string'
+          ? { ...part, text: await applyToolOutputStage(part.text, info, transforms) }
+          : part,
+      ),
+    );
+    message.content = parts as ToolMessage['content'];
+  }
+  return message;
 }

@@ -9,6 +9,7 @@ import {
   type Json,
   type ProvenanceRecorder,
   parseArguments,
+  type ToolOutputTransform,
 } from '@tollgate/core';
 import { AIMessage, createMiddleware, type DecisionType, type Runtime, ToolMessage } from 'langchain';
 import {
@@ -19,7 +20,7 @@ import {
   type TollgateInterrupt,
 } from './decisions.js';
 import { withToolNode } from './execution.js';
-import { adapterDenial, outcomeOf, recordMessages, toolMessageOf } from './messages.js';
+import { adapterDenial, applyOutputStage, outcomeOf, recordMessages, toolMessageOf } from './messages.js';
 
 /** Options for {@link tollgateMiddleware}. */
 export interface TollgateMiddlewareOptions {
@@ -37,6 +38,12 @@ export interface TollgateMiddlewareOptions {
   allowedDecisions?: readonly DecisionType[];
   /** Who decided, for a decision that does not say (`by`); without either a resume is refused. */
   approver?: string;
+  /**
+   * The tool-output stage, off by default: transforms applied in order to the text of every tool message the model
+   * will read, e.g. `[stripInvisible(), spotlight({ mode: 'datamark' })]` from `@tollgate/provenance`. A transform
+   * that throws withholds that output (fail-closed). What the stage returns is what the state, and so provenance, holds.
+   */
+  outputStage?: readonly ToolOutputTransform[];
   /** The middleware's name (default `TollgateMiddleware`), unique among an agent's middleware. */
   name?: string;
 }
@@ -85,7 +92,7 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions) {
       const result = await withToolNode({ callId, request, handler }, () => runner.call(call.name, call.args, context));
       // A tool may answer with a Command (a state update); it passes through as the tool node would return it.
       if (result.status === 'executed' && isCommand(result.result)) return result.result;
-      return toolMessageOf(result, call);
+      return applyOutputStage(toolMessageOf(result, call), result.status, options.outputStage);
     },
     beforeModel: {
       canJumpTo: ['tools'],
@@ -99,12 +106,13 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions) {
         const decisions = askUntilValid(request, allowed, options.approver);
         const ai = lastAiMessage(state.messages)!;
         const calls = new Map((ai.tool_calls ?? []).map((c) => [c.id, c]));
-        const replacements: BaseMessage[] = [];
+        const replacements: ToolMessage[] = [];
         for (const [i, p] of pending.entries()) {
           const context = contextFor(runtime as Runtime<unknown>, p.call.id ?? '', state.messages);
           const settled = await settle(runner, p, decisions[i]!, context);
           if (settled.call) calls.set(p.call.id, settled.call);
-          replacements.push(settled.message);
+          const status = outcomeOf(settled.message)?.status ?? 'executed';
+          replacements.push(await applyOutputStage(settled.message, status, options.outputStage));
         }
         const edited = pending.some((p) => calls.get(p.call.id) !== p.call);
         const messages = edited ? [withCalls(ai, [...calls.values()]), ...replacements] : replacements;
@@ -200,7 +208,7 @@ async function settle(
   p: Pending,
   d: TollgateDecision & { by: string },
   context: CallContext,
-): Promise<{ message: BaseMessage; call?: ToolCall }> {
+): Promise<{ message: ToolMessage; call?: ToolCall }> {
   const id = d.approvalId ?? p.approvalId;
   const expect = { args: p.call.args, context, bind: context.bind };
   const resumeOptions = context.provenance ? { expect, provenance: context.provenance } : { expect };

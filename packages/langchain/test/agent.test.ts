@@ -107,6 +107,40 @@ describe('tool calls through the runner', () => {
   });
 });
 
+describe('the output stage', () => {
+  it('transforms what the model reads, and a failing transform withholds the output', async () => {
+    const env = await start(
+      [
+        {
+          toolCalls: [
+            { callId: 'call_bal', name: 'get_balance', arguments: { account: 'acc_1' } },
+            { callId: 'call_del', name: 'delete_account', arguments: { account: 'acc_1' } },
+          ],
+        },
+        { text: 'ok' },
+      ],
+      {
+        middleware: {
+          outputStage: [
+            (text) => `<<${text}>>`,
+            (text, info) => {
+              if (info.status === 'blocked') throw new Error('detector down');
+              return text;
+            },
+          ],
+        },
+      },
+    );
+    const out = await env.agent.invoke(ask('balance, then delete'), thread('t-stage'));
+    expect(answer(out, 'call_bal').content).toBe('<<{"account":"acc_1","balance":"12.50"}>>');
+    expect(answer(out, 'call_del').content).toMatchObject({
+      status: 'withheld',
+      reason: 'tool_output_transform_failed',
+    });
+    expect(env.model.requests[1]!.toolOutputs.map((o) => String(o.output).slice(0, 2))).toEqual(['<<', '{"']);
+  });
+});
+
 describe('approvals as LangChain interrupts', () => {
   async function paused(turns: ScriptedTurn[] = [send(500), { text: 'done' }], options: SetupOptions = {}) {
     const env = await start(turns, options);
