@@ -208,18 +208,19 @@ export class GatedAgentTools<TContext = unknown> {
   };
 
   /**
-   * Records a paused run's history as its provenance before `run(agent, state)`, so the gates that re-run on the
-   * resumed calls see what the model had read. The history comes from the state; the approval itself stays bound
+   * Records a paused run's history and its current agent's instructions as its provenance before
+   * `run(agent, state)`, so the gates that re-run on the resumed calls see what the model had read. The history comes from the state; the approval itself stays bound
    * to tool, call id, arguments and caller.
    */
-  restore(state: AnyRunState): void {
-    this.provenanceFor(state._context.context)?.record(state.history);
+  async restore(state: AnyRunState): Promise<void> {
+    const run = this.provenanceFor(state._context.context);
+    if (!run) return;
+    const instructions = await state.currentAgent?.getSystemPrompt?.(state._context);
+    run.record(state.history, instructions);
   }
 
   /** The paused calls of a result or state, each with its tollgate approval. Never throws; a failed read is `undefined`. */
-  async interruptions(
-    from: { interruptions: RunToolApprovalItem[] } | AnyRunState,
-  ): Promise<GatedInterruption[]> {
+  async interruptions(from: { interruptions: RunToolApprovalItem[] } | AnyRunState): Promise<GatedInterruption[]> {
     const items = 'getInterruptions' in from ? from.getInterruptions() : from.interruptions;
     return Promise.all(
       items.map(async (item) => {
@@ -235,11 +236,7 @@ export class GatedAgentTools<TContext = unknown> {
    * Approves a paused call in tollgate's store (`runner.approve`) and, once it is approved (a quorum may need more
    * people), in the SDK state, so `run(agent, state)` runs it. Never throws: the answer says what happened.
    */
-  async approve(
-    state: AnyRunState,
-    item: RunToolApprovalItem,
-    decision: ApprovalDecision,
-  ): Promise<ApprovalResponse> {
+  async approve(state: AnyRunState, item: RunToolApprovalItem, decision: ApprovalDecision): Promise<ApprovalResponse> {
     const id = await this.approvalIdOf(item).catch(() => undefined);
     if (id === undefined) return noApproval(item);
     const answer = await this.runner.approve(id, decision);
@@ -315,7 +312,7 @@ export class GatedAgentTools<TContext = unknown> {
         return record?.status === 'pending';
       }
       const context = await this.contextFor(runContext, callId);
-      const dry = await this.runner.check(tool, input, context);
+      const dry = await inCallScope({ runContext }, () => this.runner.check(tool, input, context));
       if (dry.status !== 'approval_required') return false;
       const result = await inCallScope({ runContext }, () => this.runner.call(tool, input, context));
       if (result.status !== 'approval_required' || !result.approval) {
@@ -368,8 +365,7 @@ export class GatedAgentTools<TContext = unknown> {
         `Whether this call was approved could not be read (${errorText(err)}). It did not run; try again later.`,
       );
     }
-    const provenance = this.provenanceFor(runContext?.context)?.recorder;
-    if (provenance) context.provenance = provenance;
+    const provenance = context.provenance;
     const scope = { runContext: runContext as RunContext<TContext>, details };
     const result = await inCallScope(scope, () =>
       id === undefined
@@ -390,6 +386,8 @@ export class GatedAgentTools<TContext = unknown> {
       typeof this.caller === 'function' ? await this.caller(runContext as RunContext<TContext>) : (this.caller ?? {});
     const context: CallContext = { ...caller };
     if (callId !== undefined) context.callId = callId;
+    const provenance = this.provenanceFor(runContext?.context)?.recorder;
+    if (provenance) context.provenance = provenance;
     return context;
   }
 

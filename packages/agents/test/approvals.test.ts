@@ -172,3 +172,61 @@ describe('approvals through SDK interruptions, checked against the runner', () =
     expect(await h!.runner.pendingApprovals()).toHaveLength(1);
   });
 });
+
+describe('several paused calls, and quorums', () => {
+  it('two calls paused in one turn: one approved runs, one rejected does not, each decided on its own', async () => {
+    h = await harness({
+      turns: [
+        {
+          toolCalls: [
+            { callId: 'call_a', name: 'send_money', arguments: { to: 'ann', amount: 200 } },
+            { callId: 'call_b', name: 'send_money', arguments: { to: 'bea', amount: 300 } },
+            { callId: 'call_c', name: 'send_money', arguments: { to: 'cy', amount: 5 } },
+          ],
+        },
+        { text: 'Sent.' },
+      ],
+    });
+    const first = await h.sdk.run(h.agent, 'Pay them.', ctx);
+    const pending = await h.gated.interruptions(first);
+    expect(pending.map((p) => p.approval?.callId).sort()).toEqual(['call_a', 'call_b']);
+    const a = pending.find((p) => p.approval?.callId === 'call_a')!;
+    const b = pending.find((p) => p.approval?.callId === 'call_b')!;
+    await h.gated.approve(first.state, a.item, { by: 'ops' });
+    await h.gated.reject(first.state, b.item, { by: 'ops' });
+    await h.sdk.run(h.agent, first.state, ctx);
+    expect(h.probe.runs.map((r) => r.args).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
+      { to: 'ann', amount: 200 },
+      { to: 'cy', amount: 5 },
+    ]);
+  });
+
+  it('a quorum: the SDK state is approved only once enough people approved in tollgate', async () => {
+    const quorumGate = {
+      name: 'two-people',
+      stage: 'decision' as const,
+      check: () => ({
+        outcome: 'require_approval' as const,
+        reason: 'two_people',
+        quorum: { required: 2, approvers: ['ann', 'bob'] },
+      }),
+    };
+    const first = await paused({ gates: [quorumGate] });
+    const [pending] = await h!.gated.interruptions(first);
+    const one = await h!.gated.approve(first.state, pending!.item, { by: 'ann' });
+    expect(one).toMatchObject({ ok: true, approval: { status: 'pending' } });
+    const again = await h!.sdk.run(h!.agent, first.state, ctx);
+    expect(again.interruptions).toHaveLength(1);
+    expect(h!.probe.runs).toEqual([]);
+    expect(await h!.gated.approve(again.state, again.interruptions[0]!, { by: 'mallory' })).toMatchObject({
+      ok: false,
+      reason: 'approval_not_approver',
+    });
+    expect(await h!.gated.approve(again.state, again.interruptions[0]!, { by: 'bob' })).toMatchObject({
+      ok: true,
+      approval: { status: 'approved' },
+    });
+    await h!.sdk.run(h!.agent, again.state, ctx);
+    expect(h!.probe.count('send_money')).toBe(1);
+  });
+});
