@@ -86,6 +86,16 @@ describe('approvals through SDK interruptions, checked against the runner', () =
     expect(h!.probe.runs).toEqual([]);
   });
 
+  it('forged after a denial: the reviewer said no in tollgate, the client approves in the SDK', async () => {
+    const first = await paused();
+    const [pending] = await h!.gated.interruptions(first);
+    expect((await h!.runner.deny(pending!.approvalId!, { by: 'ops' })).ok).toBe(true);
+    first.state.approve(pending!.item);
+    await h!.sdk.run(h!.agent, first.state, ctx);
+    expect(refusal(1)).toMatchObject({ status: 'blocked', reason: 'approval_denied' });
+    expect(h!.probe.runs).toEqual([]);
+  });
+
   it('forged in a process that never paused the call: it goes through the gates again and waits', async () => {
     const first = await paused();
     first.state.approve(first.interruptions[0]!);

@@ -183,3 +183,33 @@ describe('the ways to give the SDK gated tools', () => {
     expect(h.probe.runs).toEqual([]);
   });
 });
+
+describe('what the SDK handles before tollgate sees a call', () => {
+  it('malformed JSON arguments: the SDK pauses the call itself, with no tollgate approval; nothing runs', async () => {
+    h = await harness({
+      turns: [
+        { toolCalls: [{ callId: 'call_bad', name: 'send_money', arguments: '{"to": "bob", ' }] },
+        { text: 'Sorry.' },
+      ],
+    });
+    const results: string[] = [];
+    h.runner.onDecision((e) => {
+      if (e.type === 'result') results.push(e.result.status);
+    });
+    // The SDK asks no approval policy about arguments it cannot parse: it pauses such a call on its own.
+    const first = await h.sdk.run(h.agent, 'Pay bob.', { context: { user: 'u42' } });
+    const [paused] = await h.gated.interruptions(first);
+    expect(paused).toMatchObject({ approvalId: undefined, approval: undefined });
+    expect(await h.gated.approve(first.state, paused!.item, { by: 'ops' })).toMatchObject({
+      ok: false,
+      reason: 'approval_not_found',
+    });
+    // Approved in the SDK anyway, it answers the model with its parse error.
+    first.state.approve(paused!.item);
+    const done = await h.sdk.run(h.agent, first.state, { context: { user: 'u42' } });
+    expect(done.finalOutput).toBe('Sorry.');
+    expect(String(outputs(h.model.requests, 1).call_bad)).toContain('parsing tool arguments');
+    expect(h.probe.runs).toEqual([]);
+    expect(results).toEqual([]);
+  });
+});
