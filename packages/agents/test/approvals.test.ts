@@ -240,3 +240,23 @@ describe('several paused calls, and quorums', () => {
     expect(h!.probe.count('send_money')).toBe(1);
   });
 });
+
+describe('concurrent resumes', () => {
+  it('ten copies of one approved state run at once: the call runs exactly once, nine are told it was used', async () => {
+    h = await harness({
+      respond: (req) => (req.toolOutputs.length > 0 ? { text: 'Sent.' } : { toolCalls: [SEND] }),
+    });
+    const first = await h.sdk.run(h.agent, 'Pay bob 500.', ctx);
+    const [pending] = await h.gated.interruptions(first);
+    await h.gated.approve(first.state, pending!.item, { by: 'ops' });
+    const saved = first.state.toString();
+    const copies = await Promise.all(Array.from({ length: 10 }, () => RunState.fromString(h!.agent, saved)));
+    await Promise.all(copies.map((state) => h!.sdk.run(h!.agent, state, ctx)));
+    expect(h.probe.count('send_money')).toBe(1);
+    const reasons = h.model.requests.slice(1).map((r) => {
+      const out = r.toolOutputs[0]!.output;
+      return String(out).startsWith('{') ? (JSON.parse(String(out)) as { reason: string }).reason : 'executed';
+    });
+    expect(reasons.sort()).toEqual([...Array(9).fill('approval_consumed'), 'executed']);
+  });
+});
