@@ -191,7 +191,9 @@ export class GatedAgentTools<TContext = unknown> {
       },
     });
     return this.build(existing.name, existing.description, existing.parameters, existing.strict, {
-      isEnabled: existing.isEnabled,
+      // A built tool's isEnabled takes (runContext, agent); tool()'s option takes them as one object.
+      isEnabled: ({ runContext, agent }: { runContext: RunContext; agent: never }) =>
+        existing.isEnabled(runContext, agent),
       inputGuardrails: existing.inputGuardrails,
       outputGuardrails: existing.outputGuardrails,
     });
@@ -278,7 +280,7 @@ export class GatedAgentTools<TContext = unknown> {
       | Record<string, unknown>,
   ): AnyFunctionTool {
     const passThrough = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
-    const built = sdkTool({
+    return sdkTool({
       ...passThrough,
       name,
       description,
@@ -289,7 +291,6 @@ export class GatedAgentTools<TContext = unknown> {
       execute: (input: unknown, runContext?: RunContext, details?: { toolCall?: { callId?: string } }) =>
         this.execute(name, input, runContext as RunContext<TContext> | undefined, details),
     } as never) as AnyFunctionTool;
-    return built;
   }
 
   /**

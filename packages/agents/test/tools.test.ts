@@ -150,8 +150,17 @@ describe('the ways to give the SDK gated tools', () => {
         },
       }),
     ];
-    const agent = new Agent({ name: 'ops', model: 'gpt-test', tools: sdkTools.map((t) => gated.wrap(t)) });
+    const shown = tool({
+      name: 'shown',
+      description: 'Offered while the run has a context.',
+      parameters: z.object({}),
+      isEnabled: ({ runContext }) => runContext.context !== undefined,
+      execute: () => 'x',
+    });
+    const agent = new Agent({ name: 'ops', model: 'gpt-test', tools: [...sdkTools, shown].map((t) => gated.wrap(t)) });
     await h.sdk.run(agent, 'Clean up.');
+    // The wrapped tool keeps its own isEnabled, called with the SDK's run context.
+    expect(h.model.requests[0]!.toolNames.sort()).toEqual(['delete_account', 'delete_file', 'shown']);
     const sent = outputs(h.model.requests, 1);
     expect(sent.call_ok).toBe('deleted a.txt');
     expect(sent.call_no).toMatchObject({ status: 'blocked', reason: 'policy_denied' });
