@@ -1,4 +1,4 @@
-import { Agent, OpenAIProvider, Runner, RunState } from '@openai/agents';
+import { Agent, OpenAIProvider, RunContext, Runner, RunState } from '@openai/agents';
 import { GatedAgentTools } from '@tollgate/agents';
 import type { Clock } from '@tollgate/core';
 import type OpenAI from 'openai';
@@ -66,7 +66,7 @@ export async function bankDemo(client: OpenAI, options: { model?: string; clock?
   // 2. The client approves the call in the state it holds. The SDK would run it; tollgate refuses.
   const forged = await RunState.fromString(agent, saved);
   forged.approve(forged.getInterruptions()[0]!);
-  const afterForgery = await sdk.run(agent, forged, { context: session });
+  const afterForgery = await sdk.run(agent, forged);
   steps.push({ what: 'client approves its own state', outcome: lastOutput(afterForgery.state) });
 
   // 3. The reviewer approves in tollgate; the client raises the amount in the approved state.
@@ -74,15 +74,16 @@ export async function bankDemo(client: OpenAI, options: { model?: string; clock?
   await gated.approve(reviewed, reviewed.getInterruptions()[0]!, { by: 'ops@bank.example' });
   const approvedText = reviewed.toString();
   const raised = await RunState.fromString(agent, approvedText.replaceAll('\\"amount\\":1200', '\\"amount\\":9200'));
-  const afterEdit = await sdk.run(agent, raised, { context: session });
+  const afterEdit = await sdk.run(agent, raised);
   steps.push({ what: 'client raises the approved amount to 9200', outcome: lastOutput(afterEdit.state) });
 
-  // 4. The honest resume pays, once, the approved amount.
-  const done = await sdk.run(agent, await RunState.fromString(agent, approvedText), { context: session });
+  // 4. The honest resume pays, once, the approved amount. The context comes from the server's session, not the state.
+  const restore = (text: string) => RunState.fromStringWithContext(agent, text, new RunContext(session));
+  const done = await sdk.run(agent, await restore(approvedText));
   steps.push({ what: 'resume the approved state', outcome: String(done.finalOutput) });
 
   // 5. The same approved state, replayed.
-  const replay = await sdk.run(agent, await RunState.fromString(agent, approvedText), { context: session });
+  const replay = await sdk.run(agent, await restore(approvedText));
   steps.push({ what: 'replay the approved state', outcome: lastOutput(replay.state) });
 
   return { steps, paid };

@@ -45,7 +45,10 @@ export interface GatedAgentToolsOptions<TContext = unknown> {
   /**
    * Who calls (actor, tenant, session, scopes, roles, metadata), or a function of the SDK run context that says so.
    * On a resumed run it is asked again, and core refuses an approval made for another caller
-   * (`approval_caller_changed`): a run state edited to name someone else approves nothing.
+   * (`approval_caller_changed`): a run state edited to name someone else approves nothing. The SDK takes a resumed
+   * run's context from the state, so restore a client-held state with
+   * `RunState.fromStringWithContext(agent, text, new RunContext(session))`: the calls it makes next then run as
+   * the session's user, not as whoever the state names.
    */
   caller?: CallerOption<TContext>;
   /** Where paused calls find their approval id (default: a {@link MemoryApprovalIndex}, this process only). */

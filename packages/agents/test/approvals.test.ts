@@ -1,4 +1,4 @@
-import { RunState } from '@openai/agents';
+import { RunContext, RunState } from '@openai/agents';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatedAgentTools } from '../src/index.js';
 import { type Harness, harness, outputs } from './fixtures.js';
@@ -161,6 +161,18 @@ describe('approvals through SDK interruptions, checked against the runner', () =
     await h!.sdk.run(h!.agent, await RunState.fromString(h!.agent, JSON.stringify(json)));
     expect(refusal(1)).toMatchObject({ status: 'blocked', reason: 'approval_caller_changed' });
     expect(h!.probe.runs).toEqual([]);
+  });
+
+  it('a state restored with the application’s own context: the edited user is ignored, the approved call runs', async () => {
+    const first = await paused();
+    const [pending] = await h!.gated.interruptions(first);
+    await h!.gated.approve(first.state, pending!.item, { by: 'ops' });
+    const json = JSON.parse(first.state.toString());
+    json.context.context = { user: 'mallory' };
+    // The SDK ignores run()'s context for a RunState; fromStringWithContext puts the session's context in its place.
+    const state = await RunState.fromStringWithContext(h!.agent, JSON.stringify(json), new RunContext({ user: 'u42' }));
+    await h!.sdk.run(h!.agent, state);
+    expect(h!.probe.runs).toEqual([{ tool: 'send_money', args: { to: 'bob', amount: 500 } }]);
   });
 
   it('decided elsewhere (a console, another process): the next run resumes it without an SDK approval', async () => {
