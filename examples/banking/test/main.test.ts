@@ -26,7 +26,7 @@ describe('pnpm demo', () => {
     const report = JSON.parse(stdout);
     expect(report.summary.targetsMet).toBe(true);
     expect(report.audit).toMatchObject({ file: audit, verify: { ok: true } });
-  }, 60_000);
+  }, 180_000); // a whole demo run in a child process: minutes on a loaded 2-core machine
 
   it('refuses an unknown flag with exit code 2 and the usage', async () => {
     const failed = await run(process.execPath, [
