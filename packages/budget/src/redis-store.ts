@@ -95,7 +95,7 @@ export class RedisBudgetStore implements BudgetStore {
     return this.evaluate(lines, this.scripts.tollgateBudgetPeek, [this.time(now)]);
   }
 
-  async commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]> {
+  async commit(id: string, lines: readonly CommitLine[], now: number, retry = false): Promise<CommitUsage[]> {
     const args = lines.flatMap((l) => [l.windowMs ?? 0, this.toMinor(l.amount)]);
     const reply = await this.scripts.tollgateBudgetCommit(
       lines.length * 2,
@@ -104,6 +104,7 @@ export class RedisBudgetStore implements BudgetStore {
       id,
       this.ttlMs,
       lines.length,
+      retry ? 1 : 0,
       ...args,
     );
     return lines.map((line, i) => ({
