@@ -155,6 +155,12 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
       outcome = ctx.dryRun ? await this.store.peek(lines, now) : await this.store.reserve(id, lines, now);
     } catch (err) {
       if (err instanceof BudgetAmountError) return invalid(err);
+      // A reserve that timed out may still apply once Redis answers again: give its id back, retrying, so the
+      // money is spendable again within seconds of recovery instead of after the hold's TTL.
+      if (!ctx.dryRun) {
+        const keys = lines.map((l) => l.key);
+        this.retry(() => this.store.release(id, keys, ctx.clock.now()));
+      }
       throw new UnavailableError('the budget store', { cause: err });
     }
     const report = describe(plan.budgets, outcome, amount, estimate);
@@ -174,28 +180,41 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
     while (this.sending.size > 0) await Promise.all(this.sending);
   }
 
-  /** Sends a commit without waiting for it, retrying (100 ms, doubling to 2 s) for up to `commitRetryMs`. */
+  /** Sends a commit without waiting for it; `onSettle` hears how it ended. */
   private send(id: string, lines: CommitLine[], now: number, event: BudgetSettleEvent): void {
+    let attempt = 0;
+    this.retry(
+      async () => {
+        event.ledgers = await this.store.commit(id, lines, now, attempt++ > 0);
+      },
+      (err) => {
+        if (err !== undefined) event.error = `the commit did not reach the budget store: ${errorText(err)}`;
+        try {
+          this.onSettle?.(event);
+        } catch {
+          // The listener's failure is its own.
+        }
+      },
+    );
+  }
+
+  /**
+   * Runs `task` in the background until it succeeds, retrying (100 ms, doubling to 2 s) for up to
+   * `commitRetryMs`; `done` gets the last error when it gave up. `flush()` waits for it.
+   */
+  private retry(task: () => Promise<void>, done: (err?: unknown) => void = () => {}): void {
     const run = async () => {
       const giveUpAt = Date.now() + this.commitRetryMs;
       let delay = 100;
-      for (let attempt = 0; ; attempt++) {
+      for (;;) {
         try {
-          event.ledgers = await this.store.commit(id, lines, now, attempt > 0);
-          break;
+          await task();
+          return done();
         } catch (err) {
-          if (err instanceof BudgetAmountError || Date.now() + delay > giveUpAt) {
-            event.error = `the commit did not reach the budget store: ${errorText(err)}`;
-            break;
-          }
+          if (err instanceof BudgetAmountError || Date.now() + delay > giveUpAt) return done(err);
           await sleep(delay);
           delay = Math.min(delay * 2, 2_000);
         }
-      }
-      try {
-        this.onSettle?.(event);
-      } catch {
-        // The listener's failure is its own.
       }
     };
     const sent = run();

@@ -1,6 +1,7 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
 export { type BlockWhenOptions, blockWhen } from './gates.js';
 export { childPids, processAlive, processTree } from './processes.js';
+export { StallingProxy } from './proxy.js';
 export {
   canStartRedisServer,
   connectTestRedis,
