@@ -1,4 +1,5 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
+export { RedisCluster } from './cluster.js';
 export { type BlockWhenOptions, blockWhen } from './gates.js';
 export { childPids, processAlive, processTree } from './processes.js';
 export { StallingProxy } from './proxy.js';
