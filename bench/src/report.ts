@@ -81,13 +81,15 @@ export function renderResults(r: BenchResults): string {
       `Redis at ${redis.url}. PING round trip on its own: median ${us(redis.ping.medianUs)} µs, p99 ${us(redis.ping.p99Us)} µs. ` +
         'Each case below is paired with a PING measured right before it in the same process; × PING divides by that one.',
       figureTable(redis.figures, 'ping'),
-      'Round trips counted from the ioredis client’s command stream (a pipeline or MULTI counts as one):',
+      'Round trips counted from the ioredis client’s command stream (a pipeline, auto-pipelined commands or a MULTI ' +
+        'count as one); on the critical path: all but the budget commit, which leaves after the result:',
       table(
-        ['call', 'calls counted', 'round trips / call', 'commands / call'],
+        ['call', 'calls counted', 'round trips / call', 'on the critical path', 'commands / call'],
         redis.roundTrips.map((t) => [
           t.label,
           String(t.calls),
           t.perCall.toFixed(2),
+          t.critical.toFixed(2),
           Object.entries(t.commands)
             .map(([name, n]) => `${name} ×${n.toFixed(2).replace(/\.00$/, '')}`)
             .join(', '),
@@ -99,7 +101,7 @@ export function renderResults(r: BenchResults): string {
   if (!('skipped' in r.redis)) {
     const side = r.redis.serverSide;
     out.push(
-      'Time inside redis-server per step of an executed pipeline call (SLOWLOG with a 0 µs threshold, on a ' +
+      'Time inside redis-server per step of an executed rate + budget call (SLOWLOG with a 0 µs threshold, on a ' +
         'redis-server started for this measurement, so no network and no client time are in it):',
       'skipped' in side
         ? `Not measured: ${side.skipped}`

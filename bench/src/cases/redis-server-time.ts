@@ -3,7 +3,7 @@
 import { DedicatedRedis } from '@tollgate/test-utils';
 import { ARGS, CONTEXT } from '../fixtures.js';
 import { expectExecuted } from './overhead.js';
-import { benchClient, redisRunners } from './redis.js';
+import { benchClient, redisRunners, scriptSha } from './redis.js';
 
 /** Server-side execution time of one step of a call. */
 export interface ServerStep {
@@ -13,8 +13,12 @@ export interface ServerStep {
   calls: number;
 }
 
-/** The steps of an executed pipeline call, in the order its commands reach Redis. */
-const STEPS = ['rate consume (rate-limiter-flexible script)', 'budget reserve (script)', 'budget commit (script)'];
+/** The scripts of an executed rate + budget call, by the name ioredis defines them under. */
+const STEPS: [name: string, step: string][] = [
+  ['rlflxIncr', 'rate consume (rate-limiter-flexible script)'],
+  ['tollgateBudgetReserve', 'budget reserve (script)'],
+  ['tollgateBudgetCommit', 'budget commit (script, off the critical path)'],
+];
 
 /**
  * Runs `calls` pipeline calls one at a time against a dedicated redis-server with SLOWLOG recording every
@@ -26,7 +30,7 @@ export async function serverTimes(calls: number): Promise<ServerStep[]> {
   const client = benchClient(server.url);
   try {
     await client.connect();
-    const runner = redisRunners(client, 'bench:').pipeline;
+    const runner = redisRunners(client, 'bench:').rateBudget;
     // Warm-up loads the scripts (EVALSHA, NOSCRIPT, EVAL), which is not what a call costs afterwards.
     for (let i = 0; i < 20; i++) expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
     // Redis 7 also logs each command a script runs, so leave room for those as well.
@@ -36,15 +40,18 @@ export async function serverTimes(calls: number): Promise<ServerStep[]> {
     for (let i = 0; i < calls; i++) expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
     const log = (await client.call('SLOWLOG', 'GET', '-1')) as [number, number, number, string[]][];
     // SLOWLOG lists newest first; an entry is [id, unix time, duration µs, [command, ...args], …].
-    const scripts = log.reverse().filter((e) => String(e[3][0]).toLowerCase() === 'evalsha');
-    if (scripts.length !== calls * STEPS.length) {
-      throw new Error(`expected ${calls * STEPS.length} script calls in SLOWLOG, found ${scripts.length}`);
-    }
-    const steps = STEPS.map((step, i) => ({
-      step,
-      medianUs: median(scripts.filter((_, k) => k % STEPS.length === i).map((e) => e[2])),
-      calls,
-    }));
+    const scripts = log.filter((e) => String(e[3][0]).toLowerCase() === 'evalsha');
+    const perScript = STEPS.map(([name, step]) => {
+      const sha = scriptSha(client, name);
+      const times = scripts.filter((e) => String(e[3][1]) === sha).map((e) => e[2]);
+      if (times.length !== calls)
+        throw new Error(`expected ${calls} calls of ${name} in SLOWLOG, found ${times.length}`);
+      return { step, times };
+    });
+    const steps = perScript.map(({ step, times }) => ({ step, medianUs: median(times), calls }));
+    // Per call: the sum of its scripts' times (the i-th of each script belongs to the i-th call).
+    const totals = Array.from({ length: calls }, (_, i) => perScript.reduce((sum, s) => sum + s.times[i]!, 0));
+    steps.push({ step: 'rate + budget per call (all three scripts)', medianUs: median(totals), calls });
     await client.call('SLOWLOG', 'RESET');
     for (let i = 0; i < calls; i++) await client.ping();
     const pings = ((await client.call('SLOWLOG', 'GET', '-1')) as [number, number, number, string[]][]).filter(

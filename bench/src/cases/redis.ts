@@ -18,6 +18,8 @@ export interface RoundTripFigure {
   label: string;
   calls: number;
   perCall: number;
+  /** Round trips per call on its critical path: all but those carrying only budget commits, sent after the result. */
+  critical: number;
   /** Commands per call, by name. */
   commands: Record<string, number>;
 }
@@ -32,9 +34,13 @@ export interface RedisResult {
   serverSide: ServerStep[] | { skipped: string };
 }
 
-/** Fail-fast client options, as docs/rate.md and docs/budget.md recommend. */
+/**
+ * Fail-fast client options, as docs/rate.md and docs/budget.md recommend, with auto-pipelining: the commands the
+ * concurrent gates issue together leave in one write and come back in one round trip.
+ */
 export function benchClient(url: string, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, {
+    enableAutoPipelining: true,
     ...extra,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -54,6 +60,7 @@ export function redisRunners(client: Redis, prefix: string) {
   return {
     rate: paymentRunner([rateGate({ store: rateStore() })]),
     budget: paymentRunner([budgetGate({ store: budgetStore() })]),
+    rateBudget: paymentRunner([rateGate({ store: rateStore() }), budgetGate({ store: budgetStore() })]),
     approvalsOnly: paymentRunner([ruleGate()], { approvals }),
     pipeline: paymentRunner([rateGate({ store: rateStore() }), budgetGate({ store: budgetStore() }), ruleGate()], {
       approvals,
@@ -70,10 +77,21 @@ async function countPerCall(
   one: (i: number) => Promise<unknown>,
 ): Promise<RoundTripFigure> {
   counter.reset();
-  for (let i = 0; i < calls; i++) await one(i);
+  for (let i = 0; i < calls; i++) {
+    await one(i);
+    // Let the commit that leaves after the result go out on its own, so it is not counted with the next call.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   const commands: Record<string, number> = {};
   for (const [name, n] of counter.commands) commands[name] = n / calls;
-  return { id, label, calls, perCall: counter.roundTrips / calls, commands };
+  return {
+    id,
+    label,
+    calls,
+    perCall: counter.roundTrips / calls,
+    critical: (counter.roundTrips - counter.offPath) / calls,
+    commands,
+  };
 }
 
 /** The timed Redis cases (PING first) on their own client and key prefix, deleted by `close`. */
@@ -87,6 +105,7 @@ export async function buildRedisCases(url: string): Promise<{ cases: CallCase[];
       { id: 'redis.ping', label: 'Redis PING round trip (no tollgate)', fn: () => client.ping() },
       callCase('redis.rate', 'validation + rate (Redis store)', runners.rate),
       callCase('redis.budget', 'validation + budget (Redis store)', runners.budget),
+      callCase('redis.rate-budget', 'validation + rate + budget (both on Redis)', runners.rateBudget),
       callCase(
         'redis.pipeline',
         'Redis-backed pipeline (validation, rate + budget on Redis, rule, approvals on Redis)',
@@ -110,14 +129,23 @@ export async function countRedisRoundTrips(url: string): Promise<RoundTripFigure
     const executed = (runner: GatedToolRunner) => async () =>
       expectExecuted(await runner.call('send_money', ARGS, CONTEXT));
     // Warm-up: ioredis loads each script once (EVALSHA, NOSCRIPT, then EVAL); the counts are for after that.
-    for (const runner of [runners.rate, runners.budget, runners.pipeline]) await executed(runner)();
-    const counter = countRoundTrips(client);
+    for (const runner of [runners.rate, runners.budget, runners.rateBudget, runners.pipeline]) {
+      await executed(runner)();
+    }
+    const counter = countRoundTrips(client, [scriptSha(client, 'tollgateBudgetCommit')]);
     const large = (i: number) =>
       JSON.stringify({ recipient: 'DE89370400440532013000', amount: `6${i % 10}0.00`, currency: 'EUR' });
     const pending: string[] = [];
     return [
       await countPerCall(counter, 'redis.rate', 'rate gate on Redis, executed call', 200, executed(runners.rate)),
       await countPerCall(counter, 'redis.budget', 'budget gate on Redis, executed call', 200, executed(runners.budget)),
+      await countPerCall(
+        counter,
+        'redis.rate-budget',
+        'rate + budget on Redis, executed call',
+        200,
+        executed(runners.rateBudget),
+      ),
       await countPerCall(counter, 'redis.pipeline', 'pipeline, executed call', 200, executed(runners.pipeline)),
       await countPerCall(counter, 'redis.pipeline.approval', 'pipeline, call that needs approval', 50, async (i) => {
         const r = await runners.pipeline.call('send_money', large(i), CONTEXT);
@@ -137,4 +165,11 @@ export async function countRedisRoundTrips(url: string): Promise<RoundTripFigure
     await deletePrefix(client, prefix).catch(() => undefined);
     client.disconnect();
   }
+}
+
+/** The SHA1 under which ioredis sends a script defined with `defineCommand(name)`. */
+export function scriptSha(client: Redis, name: string): string {
+  const script = (client as unknown as { scriptsSet: Record<string, { sha: string }> }).scriptsSet[name];
+  if (!script) throw new Error(`no script ${name} defined on the client`);
+  return script.sha;
 }

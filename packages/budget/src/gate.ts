@@ -22,7 +22,7 @@ import type {
   BudgetToolOptions,
   CostFunction,
 } from './options.js';
-import type { BudgetLine, BudgetStore, ReserveOutcome } from './store.js';
+import type { BudgetLine, BudgetStore, CommitLine, ReserveOutcome } from './store.js';
 
 /** Stable reason codes of {@link BudgetGate}. */
 export const BudgetReason = {
@@ -67,6 +67,8 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
   /** Name in decisions, `gates[name]` tool options and ledger keys (default `budget`). */
   readonly name: string;
   readonly stage = 'budget' as const;
+  /** Its check only reserves (or reads), so the runner may issue it with the rate gate's in one round trip. */
+  readonly concurrent = true;
   /** What a store failure does: `'closed'` blocks with `store_unavailable`, `'open'` allows unchecked. */
   readonly failMode: FailMode;
   /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
@@ -76,6 +78,9 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
   private readonly onSettle: BudgetGateOptions['onSettle'];
   /** Costs given as strings recur (fixed costs, usual amounts): each is parsed once. */
   private readonly costs = new AmountCache();
+  private readonly commitRetryMs: number;
+  /** Commits sent and not yet answered (or retrying). */
+  private readonly sending = new Set<Promise<void>>();
 
   /**
    * @throws {TypeError} for an invalid budget or cost, or one the store cannot hold (a max or fixed cost with
@@ -87,6 +92,10 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
     this.shadow = options.shadow ?? false;
     this.store = options.store ?? new MemoryBudgetStore();
     this.onSettle = options.onSettle;
+    this.commitRetryMs = options.commitRetryMs ?? 30_000;
+    if (!Number.isSafeInteger(this.commitRetryMs) || this.commitRetryMs < 0) {
+      throw new TypeError(`commitRetryMs must be a whole number of ms ≥ 0, got ${options.commitRetryMs}`);
+    }
     this.plan = {
       cost: checkCost(options.cost, this.store),
       budgets: compileBudgets(options.budgets, this.store),
@@ -146,6 +155,12 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
       outcome = ctx.dryRun ? await this.store.peek(lines, now) : await this.store.reserve(id, lines, now);
     } catch (err) {
       if (err instanceof BudgetAmountError) return invalid(err);
+      // A reserve that timed out may still apply once Redis answers again: give its id back, retrying, so the
+      // money is spendable again within seconds of recovery instead of after the hold's TTL.
+      if (!ctx.dryRun) {
+        const keys = lines.map((l) => l.key);
+        this.retry(() => this.store.release(id, keys, ctx.clock.now()));
+      }
       throw new UnavailableError('the budget store', { cause: err });
     }
     const report = describe(plan.budgets, outcome, amount, estimate);
@@ -157,6 +172,56 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
     return verdict;
   }
 
+  /**
+   * Resolves once every commit sent so far has reached the store, or was given up on after `commitRetryMs`
+   * (reported to `onSettle` with `error`). The runner's `flush()` and `close()` call it.
+   */
+  async flush(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all(this.sending);
+  }
+
+  /** Sends a commit without waiting for it; `onSettle` hears how it ended. */
+  private send(id: string, lines: CommitLine[], now: number, event: BudgetSettleEvent): void {
+    let attempt = 0;
+    this.retry(
+      async () => {
+        event.ledgers = await this.store.commit(id, lines, now, attempt++ > 0);
+      },
+      (err) => {
+        if (err !== undefined) event.error = `the commit did not reach the budget store: ${errorText(err)}`;
+        try {
+          this.onSettle?.(event);
+        } catch {
+          // The listener's failure is its own.
+        }
+      },
+    );
+  }
+
+  /**
+   * Runs `task` in the background until it succeeds, retrying (100 ms, doubling to 2 s) for up to
+   * `commitRetryMs`; `done` gets the last error when it gave up. `flush()` waits for it.
+   */
+  private retry(task: () => Promise<void>, done: (err?: unknown) => void = () => {}): void {
+    const run = async () => {
+      const giveUpAt = Date.now() + this.commitRetryMs;
+      let delay = 100;
+      for (;;) {
+        try {
+          await task();
+          return done();
+        } catch (err) {
+          if (err instanceof BudgetAmountError || Date.now() + delay > giveUpAt) return done(err);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 2_000);
+        }
+      }
+    };
+    const sent = run();
+    this.sending.add(sent);
+    void sent.finally(() => this.sending.delete(sent));
+  }
+
   private reservation(
     ctx: GateContext,
     id: string,
@@ -165,33 +230,20 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
     estimate: boolean,
   ): Reservation {
     return {
-      commit: async (info: SettleInfo) => {
+      // Off the call's critical path: the result does not wait for the commit, which is retried on failure and
+      // awaited by flush(). If the process dies first, the hold expires by its TTL and nothing is charged.
+      commit: (info: SettleInfo) => {
         let charge = reserved;
         let invalidReport: string | undefined;
         if (estimate && info.reported.cost !== undefined) {
           try {
             charge = parseAmount(info.reported.cost, 'reported cost');
+            this.store.assertAmount?.(charge.toFixed(), 'reported cost');
           } catch (err) {
+            // A reported cost the gate or store cannot use: charge the estimate rather than nothing.
             invalidReport = (err as Error).message;
+            charge = reserved;
           }
-        }
-        const commit = (amount: Decimal) => {
-          const text = amount.toFixed();
-          return this.store.commit(
-            id,
-            lines.map((l) => ({ key: l.key, windowMs: l.windowMs, amount: text })),
-            ctx.clock.now(),
-          );
-        };
-        let ledgers: Awaited<ReturnType<BudgetStore['commit']>>;
-        try {
-          ledgers = await commit(charge);
-        } catch (err) {
-          // A reported cost the store cannot hold (too many decimals): charge the estimate rather than nothing.
-          if (!(err instanceof BudgetAmountError) || charge === reserved) throw err;
-          invalidReport = err.message;
-          charge = reserved;
-          ledgers = await commit(charge);
         }
         const event: BudgetSettleEvent = {
           callId: ctx.callId,
@@ -199,19 +251,16 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
           reserved: reserved.toFixed(),
           charged: charge.toFixed(),
           overEstimate: charge.greaterThan(reserved),
-          ledgers,
+          ledgers: [],
         };
         if (invalidReport) event.invalidReport = invalidReport;
-        try {
-          this.onSettle?.(event);
-        } catch {
-          // The listener's failure is its own; the spend is committed.
-        }
         // Flagged on the result, never silent; the spend itself is committed.
         if (invalidReport) info.warn(`${invalidReport} The estimate ${event.charged} was charged instead.`);
         if (event.overEstimate) {
           info.warn(`The actual cost ${event.charged} is above the estimate ${event.reserved}; it was charged.`);
         }
+        const commitLines = lines.map((l) => ({ key: l.key, windowMs: l.windowMs, amount: event.charged }));
+        this.send(id, commitLines, ctx.clock.now(), event);
       },
       release: () =>
         this.store.release(
@@ -221,6 +270,11 @@ export class BudgetGate implements Gate<BudgetPlan, BudgetToolOptions> {
         ),
     };
   }
+}
+
+/** Waits a retry's delay without keeping the process alive. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function invalid(err: BudgetAmountError): GateVerdict {

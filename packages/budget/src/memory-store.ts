@@ -76,12 +76,12 @@ export class MemoryBudgetStore implements BudgetStore {
     return this.evaluate(lines, now);
   }
 
-  async commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]> {
+  async commit(id: string, lines: readonly CommitLine[], now: number, retry = false): Promise<CommitUsage[]> {
     return lines.map((line) => {
       const ledger = this.ledger(line.key, line.windowMs, now);
       const hold = ledger.holds.get(id);
       if (hold) this.drop(ledger, id, hold);
-      ledger.spent = ledger.spent.plus(this.amounts.parse(line.amount));
+      if (hold || !retry) ledger.spent = ledger.spent.plus(this.amounts.parse(line.amount));
       ledger.text = undefined;
       return { ...usage(line.key, ledger), late: !hold };
     });

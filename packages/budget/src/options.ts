@@ -46,8 +46,13 @@ export interface BudgetSettleEvent {
   overEstimate: boolean;
   /** Set when the handler reported a cost the gate could not use; the estimate was charged instead. */
   invalidReport?: string;
-  /** Ledgers after the commit; `late` is true where the hold had expired before the commit. */
+  /** Ledgers after the commit; `late` is true where the hold had expired before the commit. Empty on `error`. */
   ledgers: CommitUsage[];
+  /**
+   * Set when the commit never reached the store within `commitRetryMs`: nothing was charged, and the hold is
+   * given back when its TTL passes.
+   */
+  error?: string;
 }
 
 /** Options for {@link BudgetGate}. */
@@ -58,8 +63,14 @@ export interface BudgetGateOptions extends GateOptions {
   cost: BudgetCost;
   /** Where ledgers live (default: a new MemoryBudgetStore, for one process). */
   store?: BudgetStore;
-  /** Told after every commit, e.g. to alert when an actual cost passed its estimate. Errors are ignored. */
+  /**
+   * Told after every commit has reached the store (or failed for good, with `error`), e.g. to alert when an actual
+   * cost passed its estimate. Commits leave without delaying the call's result, so this runs after it returned;
+   * `runner.flush()` waits for it. Errors are ignored.
+   */
   onSettle?: (event: BudgetSettleEvent) => void;
+  /** How long a commit the store did not answer is retried, ms (default 30,000; 0 sends it once). */
+  commitRetryMs?: number;
 }
 
 /**

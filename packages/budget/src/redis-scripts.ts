@@ -12,39 +12,37 @@ local function clock(arg)
   return tonumber(s[1]) * 1000 + math.floor(tonumber(s[2]) / 1000)
 end
 
--- Removes reservation id's hold from ledger h; returns the amount it held, or false when it was gone.
-local function unhold(h, z, id)
-  local hold = redis.call('HGET', h, 'h:' .. id)
-  if hold then
-    if hold ~= '0' then redis.call('HINCRBY', h, 'held', '-' .. hold) end
-    redis.call('HDEL', h, 'h:' .. id)
-    redis.call('ZREM', z, id)
-  end
-  return hold
-end
-
--- Rolls the ledger h to the window holding now (never back) and gives back holds whose TTL passed.
--- Returns the window start, or -1 for a lifetime ledger.
-local function prepare(h, z, now, win)
-  local w = -1
+-- Ledger h as of now: {window start (-1 lifetime), spent, held, changed}. Rolls to the window holding now (never
+-- back) and gives back the holds whose TTL passed; changed is true when that must be written.
+local function ledger(h, z, now, win)
+  local v = redis.call('HMGET', h, 'w', 'spent', 'held')
+  local w, spent, held, changed = tonumber(v[1] or '-1'), tonumber(v[2] or '0'), tonumber(v[3] or '0'), false
   if win > 0 then
-    w = tonumber(redis.call('HGET', h, 'w') or '-1')
     local start = now - (now % win)
-    if start > w then
-      w = start
-      redis.call('HSET', h, 'w', int(w), 'spent', '0')
-    end
+    if start > w then w, spent, changed = start, 0, true end
+  else
+    w = -1
   end
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', int(now))) do unhold(h, z, id) end
-  return w
+  local gone = redis.call('ZRANGEBYSCORE', z, '-inf', int(now))
+  if #gone > 0 then
+    for _, id in ipairs(gone) do
+      held = held - tonumber(redis.call('HGET', h, 'h:' .. id) or '0')
+      redis.call('HDEL', h, 'h:' .. id)
+    end
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', int(now))
+    changed = true
+  end
+  return {w, spent, held, changed}
 end
 
--- A windowed ledger lives until its window ends plus one hold TTL; a lifetime ledger never expires.
-local function keep(h, z, w, win, ttl)
+-- Writes a ledger's figures. A windowed ledger lives until its window ends plus one hold TTL: the expiry is set
+-- when the window rolls (l[4]), which is also when a new ledger is first written.
+local function save(h, l, win, ttl, ...)
   if win > 0 then
-    local at = int(w + win + ttl)
-    redis.call('PEXPIREAT', h, at)
-    redis.call('PEXPIREAT', z, at)
+    redis.call('HSET', h, 'w', int(l[1]), 'spent', int(l[2]), 'held', int(l[3]), ...)
+    if l[4] then redis.call('PEXPIREAT', h, int(l[1] + win + ttl)) end
+  else
+    redis.call('HSET', h, 'spent', int(l[2]), 'held', int(l[3]), ...)
   end
 end
 `;
@@ -53,33 +51,33 @@ end
  * Reserve. KEYS: per line, ledger hash then holds zset. ARGV: now (-1 = server TIME), reservation id,
  * ttl ms, line count, then per line: max, window ms (0 = lifetime), amount.
  * Returns {ok, blocked line (1-based, 0 if none), now, then per line: spent, held, window start}.
+ * A reservation id already held (a retried reserve) is not held twice.
  */
 export const RESERVE = `${PRELUDE}
 local now, id, ttl, n = clock(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local out, blocked, wins = {}, 0, {}
+local out, blocked, ls = {}, 0, {}
 for i = 1, n do
   local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 4 + 3 * (i - 1)
-  local win = tonumber(ARGV[b + 2])
-  wins[i] = prepare(h, z, now, win)
-  local spent = redis.call('HGET', h, 'spent') or '0'
-  local held = redis.call('HGET', h, 'held') or '0'
-  if blocked == 0 and tonumber(ARGV[b + 3]) > tonumber(ARGV[b + 1]) - tonumber(spent) - tonumber(held) then
-    blocked = i
-  end
-  out[#out + 1] = spent
-  out[#out + 1] = held
-  out[#out + 1] = int(wins[i])
+  local l = ledger(h, z, now, tonumber(ARGV[b + 2]))
+  ls[i] = l
+  if blocked == 0 and tonumber(ARGV[b + 3]) > tonumber(ARGV[b + 1]) - l[2] - l[3] then blocked = i end
+  out[#out + 1] = int(l[2])
+  out[#out + 1] = int(l[3])
+  out[#out + 1] = int(l[1])
 end
 for i = 1, n do
   local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 4 + 3 * (i - 1)
+  local win, l = tonumber(ARGV[b + 2]), ls[i]
   if blocked == 0 then
     local amt = ARGV[b + 3]
-    if amt ~= '0' then redis.call('HINCRBY', h, 'held', amt) end
-    redis.call('HSET', h, 'h:' .. id, amt)
-    redis.call('ZADD', z, int(now + ttl), id)
+    if redis.call('ZADD', z, int(now + ttl), id) == 1 then
+      l[3] = l[3] + tonumber(amt)
+      save(h, l, win, ttl, 'h:' .. id, amt)
+      if win > 0 then redis.call('PEXPIREAT', z, int(l[1] + win + ttl)) end
+    end
+  elseif l[4] then
+    save(h, l, win, ttl)
   end
-  -- Also when refused: prepare may have just created the ledger, which must not outlive its window.
-  keep(h, z, wins[i], tonumber(ARGV[b + 2]), ttl)
 end
 return {blocked == 0 and 1 or 0, blocked, int(now), unpack(out)}
 `;
@@ -93,19 +91,19 @@ local out, blocked = {}, 0
 for i = 1, n do
   local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 2 + 3 * (i - 1)
   local win = tonumber(ARGV[b + 2])
-  local w = -1
-  local spent = redis.call('HGET', h, 'spent') or '0'
+  local v = redis.call('HMGET', h, 'w', 'spent', 'held')
+  local w, spent, held = tonumber(v[1] or '-1'), tonumber(v[2] or '0'), tonumber(v[3] or '0')
   if win > 0 then
-    w = tonumber(redis.call('HGET', h, 'w') or '-1')
     local start = now - (now % win)
-    if start > w then w, spent = start, '0' end
+    if start > w then w, spent = start, 0 end
+  else
+    w = -1
   end
-  local held = tonumber(redis.call('HGET', h, 'held') or '0')
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', int(now))) do
     held = held - tonumber(redis.call('HGET', h, 'h:' .. id) or '0')
   end
-  if blocked == 0 and tonumber(ARGV[b + 3]) > tonumber(ARGV[b + 1]) - tonumber(spent) - held then blocked = i end
-  out[#out + 1] = spent
+  if blocked == 0 and tonumber(ARGV[b + 3]) > tonumber(ARGV[b + 1]) - spent - held then blocked = i end
+  out[#out + 1] = int(spent)
   out[#out + 1] = int(held)
   out[#out + 1] = int(w)
 end
@@ -113,29 +111,53 @@ return {blocked == 0 and 1 or 0, blocked, int(now), unpack(out)}
 `;
 
 /**
- * Commit. KEYS as for reserve. ARGV: now, reservation id, ttl ms, line count, then per line: window ms, amount.
+ * Commit. KEYS as for reserve. ARGV: now, reservation id, ttl ms, line count, retry (1 when an earlier attempt may
+ * have applied), then per line: window ms, amount. A line whose hold is gone is charged anyway (late: its TTL
+ * passed), except on a retry, where a missing hold means the earlier attempt committed it.
  * Returns per line: spent, held, window start, late (1 when the hold was gone).
  */
 export const COMMIT = `${PRELUDE}
-local now, id, ttl, n = clock(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now, id, ttl, n, retry = clock(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
 local out = {}
 for i = 1, n do
-  local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 4 + 2 * (i - 1)
-  local win, amt = tonumber(ARGV[b + 1]), ARGV[b + 2]
-  local w = prepare(h, z, now, win)
-  local hold = unhold(h, z, id)
-  if amt ~= '0' then redis.call('HINCRBY', h, 'spent', amt) end
-  keep(h, z, w, win, ttl)
-  out[#out + 1] = redis.call('HGET', h, 'spent') or '0'
-  out[#out + 1] = redis.call('HGET', h, 'held') or '0'
-  out[#out + 1] = int(w)
+  local h, z, b = KEYS[2 * i - 1], KEYS[2 * i], 5 + 2 * (i - 1)
+  local win, amt = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2])
+  local v = redis.call('HMGET', h, 'w', 'spent', 'held', 'h:' .. id)
+  local w, spent, held = tonumber(v[1] or '-1'), tonumber(v[2] or '0'), tonumber(v[3] or '0')
+  local l = {w, spent, held, false}
+  if win > 0 then
+    local start = now - (now % win)
+    if start > w then l[1], l[2], l[4] = start, 0, true end
+  else
+    l[1] = -1
+  end
+  local hold = v[4]
+  if hold then
+    l[3] = l[3] - tonumber(hold)
+    redis.call('HDEL', h, 'h:' .. id)
+    redis.call('ZREM', z, id)
+  end
+  if hold or not retry then l[2] = l[2] + amt end
+  if l[4] then save(h, l, win, ttl) else redis.call('HSET', h, 'spent', int(l[2]), 'held', int(l[3])) end
+  out[#out + 1] = int(l[2])
+  out[#out + 1] = int(l[3])
+  out[#out + 1] = int(l[1])
   out[#out + 1] = hold and '0' or '1'
 end
 return out
 `;
 
 /** Release. KEYS as for reserve. ARGV: reservation id. Holds already gone are ignored. */
-export const RELEASE = `${PRELUDE}
-for i = 1, #KEYS / 2 do unhold(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1]) end
+export const RELEASE = `
+local id = ARGV[1]
+for i = 1, #KEYS / 2 do
+  local h = KEYS[2 * i - 1]
+  local hold = redis.call('HGET', h, 'h:' .. id)
+  if hold then
+    if hold ~= '0' then redis.call('HINCRBY', h, 'held', '-' .. hold) end
+    redis.call('HDEL', h, 'h:' .. id)
+    redis.call('ZREM', KEYS[2 * i], id)
+  end
+end
 return 1
 `;

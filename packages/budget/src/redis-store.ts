@@ -9,6 +9,8 @@ import type { BudgetLine, BudgetStore, BudgetUsage, CommitLine, CommitUsage, Res
  */
 export interface BudgetRedisClient {
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** True for an ioredis `Cluster`: each ledger is a slot of its own there, so a call's budgets go one per script. */
+  readonly isCluster?: boolean;
 }
 
 /** Options for {@link RedisBudgetStore}. */
@@ -53,6 +55,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly scale: number;
   private readonly ttlMs: number;
   private readonly serverTime: boolean;
+  private readonly cluster: boolean;
 
   /**
    * @throws {TypeError} without `redis`, for a `scale` outside 0–15, or for a `reservationTtlMs` that is not a
@@ -74,10 +77,14 @@ export class RedisBudgetStore implements BudgetStore {
     this.maxAmount = new Money(Number.MAX_SAFE_INTEGER).div(this.unit).toFixed();
     this.ttlMs = ttl;
     this.serverTime = (options.time ?? 'server') === 'server';
-    this.redis.defineCommand('tollgateBudgetReserve', { lua: RESERVE });
-    this.redis.defineCommand('tollgateBudgetPeek', { lua: PEEK });
-    this.redis.defineCommand('tollgateBudgetCommit', { lua: COMMIT });
-    this.redis.defineCommand('tollgateBudgetRelease', { lua: RELEASE });
+    // On a Cluster every script call carries one ledger (2 keys), declared up front: ioredis routes (and
+    // auto-pipelines) a call by its first key, which a leading key count would hide.
+    this.cluster = this.redis.isCluster === true;
+    const numberOfKeys = this.cluster ? 2 : undefined;
+    this.redis.defineCommand('tollgateBudgetReserve', { lua: RESERVE, numberOfKeys });
+    this.redis.defineCommand('tollgateBudgetPeek', { lua: PEEK, numberOfKeys });
+    this.redis.defineCommand('tollgateBudgetCommit', { lua: COMMIT, numberOfKeys });
+    this.redis.defineCommand('tollgateBudgetRelease', { lua: RELEASE, numberOfKeys });
     this.scripts = this.redis as unknown as Scripts;
   }
 
@@ -88,22 +95,43 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
-    return this.evaluate(lines, this.scripts.tollgateBudgetReserve, [this.time(now), id, this.ttlMs]);
+    const head = [this.time(now), id, this.ttlMs];
+    if (!this.perSlot(lines)) return this.evaluate(lines, this.scripts.tollgateBudgetReserve, head);
+    // Cluster, several ledgers (several slots): one script per ledger, sent together; if one refuses, the holds the
+    // others took are given back, so a refused call holds nothing once this returns (never more than max held).
+    const outcomes = await Promise.all(lines.map((l) => this.evaluate([l], this.scripts.tollgateBudgetReserve, head)));
+    const merged = mergeOutcomes(outcomes);
+    if (!merged.ok) {
+      const held = lines.filter((_, i) => outcomes[i]!.ok).map((l) => l.key);
+      if (held.length > 0) await this.release(id, held);
+    }
+    return merged;
   }
 
   async peek(lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome> {
-    return this.evaluate(lines, this.scripts.tollgateBudgetPeek, [this.time(now)]);
+    const head = [this.time(now)];
+    if (!this.perSlot(lines)) return this.evaluate(lines, this.scripts.tollgateBudgetPeek, head);
+    return mergeOutcomes(
+      await Promise.all(lines.map((l) => this.evaluate([l], this.scripts.tollgateBudgetPeek, head))),
+    );
   }
 
-  async commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]> {
+  async commit(id: string, lines: readonly CommitLine[], now: number, retry = false): Promise<CommitUsage[]> {
+    if (this.perSlot(lines)) {
+      return (await Promise.all(lines.map((l) => this.commitScript(id, [l], now, retry)))).flat();
+    }
+    return this.commitScript(id, lines, now, retry);
+  }
+
+  private async commitScript(id: string, lines: readonly CommitLine[], now: number, retry: boolean) {
     const args = lines.flatMap((l) => [l.windowMs ?? 0, this.toMinor(l.amount)]);
     const reply = await this.scripts.tollgateBudgetCommit(
-      lines.length * 2,
-      ...this.keys(lines.map((l) => l.key)),
+      ...this.keyArgs(lines.map((l) => l.key)),
       this.time(now),
       id,
       this.ttlMs,
       lines.length,
+      retry ? 1 : 0,
       ...args,
     );
     return lines.map((line, i) => ({
@@ -113,14 +141,29 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async release(id: string, keys: readonly string[]): Promise<void> {
-    await this.scripts.tollgateBudgetRelease(keys.length * 2, ...this.keys(keys), id);
+    if (this.perSlot(keys)) {
+      await Promise.all(keys.map((k) => this.scripts.tollgateBudgetRelease(...this.keyArgs([k]), id)));
+      return;
+    }
+    await this.scripts.tollgateBudgetRelease(...this.keyArgs(keys), id);
+  }
+
+  /** On a Cluster, a call with several ledgers needs a script per ledger (each ledger's keys share one slot). */
+  private perSlot(lines: readonly unknown[]): boolean {
+    return this.cluster && lines.length > 1;
+  }
+
+  /** A script's keys, led by their count unless the script declares it (Cluster). */
+  private keyArgs(ledgers: readonly string[]): (string | number)[] {
+    const keys = this.keys(ledgers);
+    return this.cluster ? keys : [keys.length, ...keys];
   }
 
   /** Runs reserve or peek: KEYS per line, then `head`, the line count and each line's max, window and amount. */
   private async evaluate(lines: readonly BudgetLine[], script: Script, head: (string | number)[]) {
     const args = lines.flatMap((l) => [this.toMinor(l.max, 'budget max'), l.windowMs ?? 0, this.toMinor(l.amount)]);
-    const keys = this.keys(lines.map((l) => l.key));
-    const reply = await script.call(this.redis, keys.length, ...keys, ...head, lines.length, ...args);
+    const keys = this.keyArgs(lines.map((l) => l.key));
+    const reply = await script.call(this.redis, ...keys, ...head, lines.length, ...args);
     return this.outcome(lines, reply);
   }
 
@@ -172,4 +215,12 @@ export class RedisBudgetStore implements BudgetStore {
   private fromMinor(minor: string | number): string {
     return new Money(String(minor)).div(this.unit).toFixed();
   }
+}
+
+/** The answer of several one-ledger scripts as one: ok if all were, blocked at the first refusal. */
+function mergeOutcomes(outcomes: ReserveOutcome[]): ReserveOutcome {
+  const blocked = outcomes.findIndex((o) => !o.ok);
+  const out: ReserveOutcome = { ok: blocked < 0, now: outcomes[0]!.now, lines: outcomes.map((o) => o.lines[0]!) };
+  if (blocked >= 0) out.blocked = blocked;
+  return out;
 }

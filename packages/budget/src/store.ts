@@ -61,8 +61,11 @@ export interface BudgetStore {
   reserve(id: string, lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome>;
   /** Answers as `reserve` would, holding nothing (dry runs). */
   peek(lines: readonly BudgetLine[], now: number): Promise<ReserveOutcome>;
-  /** Turns reservation `id` into spend, charging each line's `amount`. */
-  commit(id: string, lines: readonly CommitLine[], now: number): Promise<CommitUsage[]>;
+  /**
+   * Turns reservation `id` into spend, charging each line's `amount`; a line whose hold is gone (its TTL passed) is
+   * charged anyway, except with `retry` (an earlier attempt may have applied): then a missing hold means it did.
+   */
+  commit(id: string, lines: readonly CommitLine[], now: number, retry?: boolean): Promise<CommitUsage[]>;
   /** Gives reservation `id` back on every key; unknown or expired holds are ignored. */
   release(id: string, keys: readonly string[], now: number): Promise<void>;
   /**

@@ -95,9 +95,12 @@ export function budgetGateSuite(makeStore: (options?: StoreFactoryOptions) => Bu
     const over = await runner.call('refund', { actual: '12.50' });
     expect(over.status).toBe('executed');
     expect(over.warnings?.join()).toMatch(/actual cost 12\.5 is above the estimate 10/);
+    // The commit leaves without delaying the result; flush() waits for it and its onSettle.
+    await runner.flush();
     expect(events.at(-1)).toMatchObject({ reserved: '10', charged: '12.5', overEstimate: true });
 
     expect((await runner.call('refund', {})).status).toBe('executed');
+    await runner.flush();
     expect(events.at(-1)).toMatchObject({ reserved: '10', charged: '10', overEstimate: false });
 
     const bad = await runner.call('refund', { actual: 'twelve' });
@@ -224,5 +227,55 @@ export function budgetGateSuite(makeStore: (options?: StoreFactoryOptions) => Bu
     await Promise.all(amounts.map((amount) => runner.call('refund', { amount })));
     const sum = amounts.reduce<Decimal>((s, a) => s.plus(String(a)), new Decimal(0));
     expect((await ledger(store, 'budget:lifetime:*', '1000000', 0)).spent).toBe(sum.toFixed());
+  });
+
+  it('sends the commit without delaying the result, retries it when the store fails, and flush() waits', async () => {
+    const store = makeStore();
+    let failures = 2;
+    const flaky: BudgetStore = Object.assign(Object.create(store) as BudgetStore, {
+      commit: (...args: Parameters<BudgetStore['commit']>) =>
+        failures-- > 0 ? Promise.reject(new Error('connection lost')) : store.commit(...args),
+    });
+    const events: BudgetSettleEvent[] = [];
+    const gate = new BudgetGate({ store: flaky, budgets: [{ max: '10' }], cost: '2', onSettle: (e) => events.push(e) });
+    const runner = runnerWith(gate, { clock: manualClock() });
+    const r = await runner.call('refund', {});
+    expect(r.status).toBe('executed');
+    expect(r.warnings).toBeUndefined();
+    await runner.flush();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.error).toBeUndefined();
+    expect(await ledger(store, 'budget:lifetime:*', '10', 0)).toMatchObject({ spent: '2', held: '0' });
+  });
+
+  it('charges a retried commit once, even when the first attempt applied', async () => {
+    const store = makeStore();
+    const line = { key: 'retried', max: '10', amount: '3' };
+    const now = todayUtc();
+    await store.reserve('r1', [line], now);
+    await store.commit('r1', [line], now);
+    // The answer to the first attempt was lost (a timeout): the retry finds the hold gone and charges nothing.
+    const [again] = await store.commit('r1', [line], now, true);
+    expect(again).toMatchObject({ spent: '3', held: '0', late: true });
+  });
+
+  it('reports a commit that never reaches the store to onSettle, charging nothing', async () => {
+    const store = makeStore();
+    const down: BudgetStore = Object.assign(Object.create(store) as BudgetStore, {
+      commit: () => Promise.reject(new Error('down')),
+    });
+    const events: BudgetSettleEvent[] = [];
+    const gate = new BudgetGate({
+      store: down,
+      budgets: [{ max: '10' }],
+      cost: '2',
+      commitRetryMs: 0,
+      onSettle: (e) => events.push(e),
+    });
+    const runner = runnerWith(gate, { clock: manualClock() });
+    expect((await runner.call('refund', {})).status).toBe('executed');
+    await runner.flush();
+    expect(events[0]!.error).toMatch(/the commit did not reach the budget store: down/);
+    expect(await ledger(store, 'budget:lifetime:*', '10', 0)).toMatchObject({ spent: '0', held: '2' });
   });
 }

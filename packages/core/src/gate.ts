@@ -105,6 +105,13 @@ export interface Gate<O = unknown, R = unknown> {
   /** Evaluate and record this gate's decisions without enforcing them (see {@link GateOptions.shadow}). */
   readonly shadow?: boolean;
   /**
+   * `true` for a gate whose `check` may start before the earlier gates have decided (a store's reserve): the runner
+   * issues every such check at once, so their store commands share one round trip (ioredis auto-pipelining), and
+   * still resolves them in stage order. When an earlier gate blocks or asks for approval, the early check's
+   * decision is dropped and its reservation released. Such a check must do nothing but answer and reserve.
+   */
+  readonly concurrent?: boolean;
+  /**
    * Compiles a tool's raw `gates[name]` entry (`undefined` when the tool gives none) into what `check`,
    * `beforeExecute` and `record` receive, once, when the tool is registered or the gate added. Throw a
    * {@link ToolOptionsError} (see {@link readToolOptions}) to refuse them: the runner's `register()` throws it,
@@ -127,4 +134,9 @@ export interface Gate<O = unknown, R = unknown> {
   record?(result: GateResult, ctx: GateContext, options: O | undefined): void | Promise<void>;
   /** Told when a human decides an approval this gate asked for (e.g. to resolve it on BIGHUB). */
   onApprovalDecision?(approval: ApprovalRecord): void | Promise<void>;
+  /**
+   * Waits for the work this gate sends after a call ended (a budget commit sent without waiting) to reach its
+   * store. The runner's `flush()` and `close()` call it; errors are the gate's to retry or report, never thrown.
+   */
+  flush?(): Promise<void>;
 }

@@ -25,6 +25,10 @@ const ALLOW: PipelineOutcome = { kind: 'allow' };
  * a later block must still win, so the walk goes on and the caller releases what was reserved before storing the
  * approval. On resume, the gates that asked for the approval are not asked again. A gate in shadow is recorded
  * and never stops or pauses the call.
+ *
+ * The checks of `concurrent` gates start together before the walk, so their store commands leave in one round
+ * trip; the walk still takes their verdicts in stage order. When it stops early, the verdicts it did not reach are
+ * awaited (they are in flight already), not recorded, and their reservations handed to the caller to release.
  */
 export async function runChecks(
   state: CallState,
@@ -33,26 +37,59 @@ export async function runChecks(
 ): Promise<PipelineOutcome> {
   const t = performance.now();
   const askers: Asker[] = [];
+  const steps = state.pipeline;
+  const early = startConcurrent(state, approval);
   try {
-    for (const { gate, options } of state.pipeline) {
+    for (let i = 0; i < steps.length; i++) {
+      const { gate, options } = steps[i]!;
       if (!gate.check) continue;
       if (approval?.gates.includes(gate.name)) {
         recorder.decision(state, approvedDecision(gate, approval));
         continue;
       }
-      let verdict = evaluate(gate, () => gate.check!(state.ctx, options)) as GateVerdict | Promise<GateVerdict>;
+      let verdict = (early?.[i] ?? evaluate(gate, () => gate.check!(state.ctx, options))) as
+        | GateVerdict
+        | Promise<GateVerdict>;
       if (verdict instanceof Promise) verdict = await verdict;
       const decision = toDecision(gate, verdict);
       recorder.decision(state, decision);
       if (verdict.reservation) state.reservations.push(verdict.reservation);
       if (decision.enforced === false) continue;
-      if (decision.outcome === 'block') return { kind: 'block', gate, decision };
+      if (decision.outcome === 'block') {
+        if (early) await collectUnreached(state, early, i + 1);
+        return { kind: 'block', gate, decision };
+      }
       if (decision.outcome === 'require_approval') askers.push({ gate, decision });
     }
   } finally {
     state.gatesMs += performance.now() - t;
   }
   return askers.length > 0 ? { kind: 'approval', askers } : ALLOW;
+}
+
+type Pending = GateVerdict | Promise<GateVerdict> | undefined;
+
+/** Starts the checks of the concurrent gates (none on a resume's asking gates); undefined when there are none. */
+function startConcurrent(state: CallState, approval: ApprovalRecord | undefined): Pending[] | undefined {
+  let early: Pending[] | undefined;
+  const steps = state.pipeline;
+  for (let i = 0; i < steps.length; i++) {
+    const { gate, options } = steps[i]!;
+    if (!gate.concurrent || !gate.check || approval?.gates.includes(gate.name)) continue;
+    early ??= new Array<Pending>(steps.length);
+    early[i] = evaluate(gate, () => gate.check!(state.ctx, options)) as GateVerdict | Promise<GateVerdict>;
+  }
+  return early;
+}
+
+/** The early checks past the block: their decisions are dropped, their reservations kept for release. */
+async function collectUnreached(state: CallState, early: Pending[], from: number): Promise<void> {
+  for (let i = from; i < early.length; i++) {
+    const pending = early[i];
+    if (pending === undefined) continue;
+    const verdict = pending instanceof Promise ? await pending : pending;
+    if (verdict.reservation) state.reservations.push(verdict.reservation);
+  }
 }
 
 /** Runs every gate's `beforeExecute`, in stage order, right before the handler; the first enforced block stops. */

@@ -64,6 +64,13 @@ export class ToolRegistry {
     return [...this.tools.values()];
   }
 
+  /** Every gate once: the runner's and the tools' own (`use`). */
+  allGates(): Gate[] {
+    const all = new Set<Gate>(this.gates);
+    for (const t of this.tools.values()) for (const g of t.definition.use ?? []) all.add(g);
+    return [...all];
+  }
+
   /** The pipeline of `tool`, or the runner's gates for a tool that is not registered. */
   pipelineOf(tool: string): readonly PipelineStep[] {
     return this.tools.get(tool)?.pipeline ?? this.fallback;

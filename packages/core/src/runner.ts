@@ -128,6 +128,28 @@ export class GatedToolRunner {
     });
   }
 
+  /**
+   * Waits until what the gates send after a call ended (budget commits, which leave without delaying the result)
+   * has reached their stores, or was given up on and reported by the gate. Call it before a process exits.
+   * Never throws.
+   */
+  async flush(): Promise<void> {
+    await Promise.all(
+      this.registry.allGates().map(async (g) => {
+        try {
+          await g.flush?.();
+        } catch {
+          // A gate reports its own failures to settle; flush only waits.
+        }
+      }),
+    );
+  }
+
+  /** {@link flush}, for shutdown hooks; the runner stays usable. */
+  close(): Promise<void> {
+    return this.flush();
+  }
+
   /** Subscribes to decision, result and approval events. @returns a function that unsubscribes */
   onDecision(listener: DecisionListener): () => void {
     return this.recorder.subscribe(listener);

@@ -22,7 +22,7 @@ export interface Held {
 
 /** How a consume ended: counted, refused by the limit, or the store failed. */
 export type Attempt =
-  | { kind: 'ok' | 'limited'; res: RateLimiterRes; limiter: RateLimiterAbstract; insured: boolean }
+  | { kind: 'ok' | 'limited'; res: RateLimiterRes; limiter: RateLimiterAbstract; key: string; insured: boolean }
   | { kind: 'unavailable'; error: unknown };
 
 /**
@@ -38,10 +38,10 @@ export async function consume(bound: Bound, key: string, cost: number): Promise<
 
 async function settle(limiter: RateLimiterAbstract, key: string, cost: number, insured: boolean): Promise<Attempt> {
   try {
-    return { kind: 'ok', res: await limiter.consume(key, cost), limiter, insured };
+    return { kind: 'ok', res: await limiter.consume(key, cost), limiter, key, insured };
   } catch (err) {
     // rate-limiter-flexible rejects with a RateLimiterRes when the limit refuses, with an Error when the store fails.
-    if (err instanceof RateLimiterRes) return { kind: 'limited', res: err, limiter, insured };
+    if (err instanceof RateLimiterRes) return { kind: 'limited', res: err, limiter, key, insured };
     return { kind: 'unavailable', error: err };
   }
 }

@@ -91,6 +91,8 @@ export class RateGate implements Gate<RateToolConfig, RateToolOptions> {
   /** Name in decisions, `gates[name]` tool options and counter keys (default `rate`). */
   readonly name: string;
   readonly stage = 'rate' as const;
+  /** Its check only consumes (or reads) counters, so the runner may issue it with the budget's in one round trip. */
+  readonly concurrent = true;
   /** What a store failure does: `'closed'` (default) blocks with `store_unavailable`, `'open'` allows. */
   readonly failMode: FailMode;
   /** Evaluate and record, never enforce (see `GateOptions.shadow`). */
@@ -172,13 +174,29 @@ export class RateGate implements Gate<RateToolConfig, RateToolOptions> {
     return ctx.dryRun ? this.peek(ctx, bounds, keys, cost.points) : this.take(ctx, bounds, keys, cost.points);
   }
 
-  /** Consumes the cost from every limit in order; gives back what it took if one refuses. */
+  /**
+   * Consumes the cost from every limit at once (one round trip to a pipelining store) and takes the answers in
+   * order; gives back what it took if one refuses.
+   */
   private async take(ctx: GateContext, bounds: readonly Bound[], keys: string[], cost: number): Promise<GateVerdict> {
+    const attempts = await Promise.all(bounds.map((bound, i) => consume(bound, keys[i]!, cost)));
     const held: Held[] = [];
     const states: LimitState[] = [];
+    const now = ctx.clock.now();
+    for (const attempt of attempts) {
+      if (attempt.kind !== 'unavailable' && attempt.kind !== 'limited') {
+        const resetInMs = attempt.res.msBeforeNext;
+        held.push({
+          limiter: attempt.limiter,
+          key: attempt.key,
+          cost,
+          windowEndsAt: resetInMs > 0 ? now + resetInMs : undefined,
+        });
+      }
+    }
     for (const [i, bound] of bounds.entries()) {
+      const attempt = attempts[i]!;
       const key = keys[i]!;
-      const attempt = await consume(bound, key, cost);
       if (attempt.kind === 'unavailable') {
         // Best effort: the store that just failed is the one to credit; what it misses expires with the window.
         await giveBack(held, ctx.clock).catch(() => undefined);
@@ -193,13 +211,6 @@ export class RateGate implements Gate<RateToolConfig, RateToolOptions> {
         states.push(state);
         return this.limited(ctx, bound.limit, cost, attempt.res.msBeforeNext, states);
       }
-      const resetInMs = attempt.res.msBeforeNext;
-      held.push({
-        limiter: attempt.limiter,
-        key,
-        cost,
-        windowEndsAt: resetInMs > 0 ? ctx.clock.now() + resetInMs : undefined,
-      });
       states.push(state);
     }
     const clock = ctx.clock;

@@ -79,6 +79,11 @@ export interface RateRedisTransaction {
 export interface RateRedisClient {
   /** The connection state (ioredis: `'ready'` once connected). */
   readonly status: string;
+  /**
+   * The current connection (ioredis: its socket, replaced on each reconnect). A consume that timed out is refunded
+   * only while this is still the connection it was sent on, since only then does the refund reach Redis after it.
+   */
+  readonly stream?: unknown;
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
   multi(): RateRedisTransaction;
 }
@@ -131,7 +136,7 @@ export class RedisRateStore implements RateStore {
         throw new TypeError(`${spec.namespace}: ${field} ${ms} is not whole seconds, which Redis windows need`);
       }
     }
-    return new RateLimiterRedis({
+    return new RecoveringRateLimiterRedis({
       storeClient: this.redis,
       keyPrefix: `${this.prefix}${spec.namespace}`,
       points: spec.points,
@@ -147,6 +152,46 @@ export class RedisRateStore implements RateStore {
     const points = Math.max(1, Math.floor(spec.points / this.processes));
     return memoryLimiter(`${this.prefix}${spec.namespace}`, points, spec);
   }
+}
+
+/** Undoes a consume whose answer was lost: takes the points back off the counter if its window still runs. */
+const REFUND = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('decrby', KEYS[1], ARGV[1]) end return false`;
+
+type Upsert = (rlKey: string, points: number, msDuration: number, forceExpire?: boolean) => Promise<unknown>;
+
+/**
+ * rate-limiter-flexible's Redis limiter, plus recovery from a command that timed out (`commandTimeout`): Redis may
+ * have applied it although the client gave up. A consume that timed out is undone by a refund sent on the same
+ * connection, so Redis runs it right after the consume, whenever the stall ends; the call it was for never ran.
+ * When the connection was replaced in between, whether the consume applied is unknown, and its points are left to
+ * expire with the window (a loss on the safe side: never more calls than the limit).
+ */
+class RecoveringRateLimiterRedis extends RateLimiterRedis {
+  private readonly redis: RateRedisClient & { tollgateRateRefund?: (key: string, points: number) => Promise<unknown> };
+
+  constructor(options: ConstructorParameters<typeof RateLimiterRedis>[0] & { storeClient: RateRedisClient }) {
+    super(options);
+    this.redis = options.storeClient;
+    this.redis.defineCommand('tollgateRateRefund', { lua: REFUND, numberOfKeys: 1 });
+  }
+
+  async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<unknown> {
+    const stream = this.redis.stream;
+    const upsert = (RateLimiterRedis.prototype as unknown as { _upsert: Upsert })._upsert;
+    try {
+      return await upsert.call(this, rlKey, points, msDuration, forceExpire);
+    } catch (err) {
+      if (points > 0 && isTimeout(err) && stream !== undefined && this.redis.stream === stream) {
+        this.redis.tollgateRateRefund?.(rlKey, points).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+}
+
+/** ioredis's `commandTimeout` error: the command was sent and may have run. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Command timed out';
 }
 
 function memoryLimiter(keyPrefix: string, points: number, spec: LimiterSpec): RateLimiterMemory {

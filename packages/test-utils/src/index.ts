@@ -1,4 +1,5 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
+export { RedisCluster } from './cluster.js';
 export { type BlockWhenOptions, blockWhen } from './gates.js';
 export {
   connectTestPostgres,
@@ -9,6 +10,7 @@ export {
   testSchema,
 } from './postgres.js';
 export { childPids, processAlive, processTree } from './processes.js';
+export { StallingProxy } from './proxy.js';
 export {
   canStartRedisServer,
   connectTestRedis,

@@ -128,16 +128,20 @@ export function freePort(): Promise<number> {
 /** A throwaway redis-server on its own port, which a test may stop and start again (outage tests). */
 export class DedicatedRedis {
   private child: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** More redis-server arguments, e.g. `--cluster-enabled yes`. */
+    private readonly args: readonly string[] = [],
+  ) {}
 
   /** `redis://127.0.0.1:<port>` */
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a redis-server (no persistence) on a free port, or on `port`. */
-  static async start(port?: number): Promise<DedicatedRedis> {
-    const r = new DedicatedRedis(port ?? (await freePort()));
+  /** Starts a redis-server (no persistence) on a free port, or on `port`, with `args` added. */
+  static async start(port?: number, args: readonly string[] = []): Promise<DedicatedRedis> {
+    const r = new DedicatedRedis(port ?? (await freePort()), args);
     await r.start();
     return r;
   }
@@ -146,9 +150,8 @@ export class DedicatedRedis {
   async start(): Promise<void> {
     if (this.child) return;
     const bin = REDIS_SERVER_BIN;
-    this.child = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const base = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.child = spawn(bin, [...base, ...this.args], { stdio: 'ignore' });
     let spawnError: Error | undefined;
     this.child.once('error', (err) => {
       spawnError = err; // e.g. ENOENT: no redis-server on PATH
