@@ -196,6 +196,6 @@ describe.skipIf(!redis || !CHROMIUM_AVAILABLE)(
         ['approval', 'approved', 'ann@bank.example'],
         ['approval', 'denied', 'ann@bank.example'],
       ]);
-    });
+    }, 180_000); // two agent processes, a console and Chromium: about a minute on a loaded 2-core machine
   },
 );
