@@ -9,8 +9,8 @@ import type { Clock } from '@tollgate/core';
 export interface ApprovalIndex {
   /** The approval id stored for this key, if any. */
   get(key: string): string | undefined | Promise<string | undefined>;
-  /** Stores the approval id for this key until `expiresAt` (ms since the epoch), the approval's own expiry. */
-  set(key: string, approvalId: string, expiresAt: number): void | Promise<void>;
+  /** Stores the approval id for this key until `keepUntil` (ms since the epoch; an hour past the approval's expiry). */
+  set(key: string, approvalId: string, keepUntil: number): void | Promise<void>;
 }
 
 /** The index key of a tool call: its tool name and call id. */
@@ -18,25 +18,25 @@ export function indexKey(tool: string, callId: string): string {
   return `${tool}\u0000${callId}`;
 }
 
-/** An {@link ApprovalIndex} in this process's memory; entries past their approval's expiry are dropped. */
+/** An {@link ApprovalIndex} in this process's memory; entries are dropped after their `keepUntil`. */
 export class MemoryApprovalIndex implements ApprovalIndex {
-  private readonly entries = new Map<string, { approvalId: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { approvalId: string; keepUntil: number }>();
 
   constructor(private readonly clock: Clock = { now: Date.now }) {}
 
   get(key: string): string | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt <= this.clock.now()) this.entries.delete(key);
+    if (entry && entry.keepUntil <= this.clock.now()) this.entries.delete(key);
     return this.entries.get(key)?.approvalId;
   }
 
-  set(key: string, approvalId: string, expiresAt: number): void {
+  set(key: string, approvalId: string, keepUntil: number): void {
     const now = this.clock.now();
     // Sweep on write, oldest first: with one TTL, insertion order is expiry order, so this stops at the first live one.
     for (const [k, e] of this.entries) {
-      if (e.expiresAt > now) break;
+      if (e.keepUntil > now) break;
       this.entries.delete(k);
     }
-    this.entries.set(key, { approvalId, expiresAt });
+    this.entries.set(key, { approvalId, keepUntil });
   }
 }

@@ -57,6 +57,9 @@ export type GatedToolSet<T extends ToolSet> = {
   [K in keyof T]: T[K] extends Tool<infer INPUT, infer OUTPUT> ? Tool<INPUT, GatedOutput<OUTPUT>> : never;
 };
 
+/** How long past its approval's expiry a call's index entry is kept, so a late response learns it expired (ms). */
+const LATE_MS = 3_600_000;
+
 /** The SDK's `needsApproval` function (the `ai` package exports no name for it). */
 type NeedsApproval = Extract<NonNullable<Tool<unknown, unknown>['needsApproval']>, (...args: never[]) => unknown>;
 
@@ -165,7 +168,7 @@ class ToolGate {
           this.ran.set(toolCallId, result);
           return false;
         }
-        await this.index.set(indexKey(name, toolCallId), result.approval.id, result.approval.expiresAt);
+        await this.index.set(indexKey(name, toolCallId), result.approval.id, result.approval.expiresAt + LATE_MS);
         return true;
       },
       execute: async (input, sdk) => {
@@ -199,8 +202,13 @@ class ToolGate {
     sdkApprovalId: string,
   ): Promise<GateResult> {
     const context = this.context(sdk);
-    // No approval issued for this tool and call id (a forged call or approval): the store refuses the response's id.
-    const id = (await this.index.get(indexKey(name, sdk.toolCallId))) ?? sdkApprovalId;
+    const id = await this.index.get(indexKey(name, sdk.toolCallId));
+    const record = id === undefined ? undefined : await this.runner.getApproval(id).catch(() => undefined);
+    if (id === undefined || (record && (record.tool !== name || record.callId !== sdk.toolCallId))) {
+      // No approval was issued for this tool call (a call or approval the client made up): the runner refuses, and
+      // records, a resume of the SDK's approval id, which is never an id of its store.
+      return this.runner.resume(`ai-sdk:${sdkApprovalId}`, { expect: { context } });
+    }
     const by = this.options.approvedBy ?? this.options.context?.actor ?? 'ai-sdk-user';
     // A refusal here (already decided, expired, unknown) is the resume's to report, with the store's reason.
     if (by !== false) await this.runner.approve(id, { by, comment: 'approved in an AI SDK tool-approval response' });
