@@ -18,6 +18,7 @@ import {
   type Tool,
   type ToolExecuteFunction,
   type ToolExecutionOptions,
+  type ToolModelMessage,
   type ToolSet,
 } from 'ai';
 import { type ApprovalIndex, indexKey, MemoryApprovalIndex } from './approval-index.js';
@@ -37,11 +38,12 @@ export interface GateToolsOptions extends ToolOutputOptions {
   /** The `system` prompt you pass to `generateText` / `streamText`, recorded first (tools never see it otherwise). */
   system?: string;
   /**
-   * Who a tool-approval response with `approved: true` approves as, in the runner's store (default: the caller's
-   * `actor`, else `ai-sdk-user`). `false`: the response only resumes; a reviewer must have approved in the store
-   * (`runner.approve`, `tollgate console`), else the call is refused with `approval_pending`.
+   * Who a tool-approval response decides as, in the runner's store (default: the caller's `actor`, else
+   * `ai-sdk-user`): `approved: true` approves the call there before it resumes, and {@link settleApprovals} records a
+   * denial. `false`: responses decide nothing; a reviewer must have approved in the store (`runner.approve`,
+   * `tollgate console`), else the call is refused with `approval_pending`.
    */
-  approvedBy?: string | false;
+  decidedBy?: string | false;
   /** Where call → approval ids are kept until the resume (default: this process's memory, per runner). */
   approvalIndex?: ApprovalIndex;
 }
@@ -191,7 +193,7 @@ class ToolGate {
   }
 
   /**
-   * A call a tool-approval response approved: approves it in the store as {@link GateToolsOptions.approvedBy}, then
+   * A call a tool-approval response approved: approves it in the store as {@link GateToolsOptions.decidedBy}, then
    * resumes it with what the messages say was approved (arguments, caller, history). The store refuses an approval
    * not issued for this call, one already used, expired or denied, and arguments, caller or history that changed.
    */
@@ -209,7 +211,7 @@ class ToolGate {
       // records, a resume of the SDK's approval id, which is never an id of its store.
       return this.runner.resume(`ai-sdk:${sdkApprovalId}`, { expect: { context } });
     }
-    const by = this.options.approvedBy ?? this.options.context?.actor ?? 'ai-sdk-user';
+    const by = decider(this.options);
     // A refusal here (already decided, expired, unknown) is the resume's to report, with the store's reason.
     if (by !== false) await this.runner.approve(id, { by, comment: 'approved in an AI SDK tool-approval response' });
     const expect = { args: input, context, bind: context.bind };
@@ -240,6 +242,56 @@ class ToolGate {
     if (this.options.outputStage?.length) return modelOutput(result, name, this.options);
     return result.status === 'executed' ? result.result : toolDenial(result, this.options);
   }
+}
+
+/** Who the options' responses decide as, or `false`. */
+function decider(options: GateToolsOptions): string | false {
+  return options.decidedBy ?? options.context?.actor ?? 'ai-sdk-user';
+}
+
+/**
+ * Records the denials among the last message's tool-approval responses in the runner's store, as
+ * {@link GateToolsOptions.decidedBy}, and returns the messages with each denial's `reason` replaced by tollgate's
+ * outcome of the call (`{"status":"blocked","reason":"approval_denied",…}`), so the model reads the same denial as
+ * through `@tollgate/openai` and the audit trail holds the refusal. Call it on the messages before `generateText` or
+ * `streamText` (the SDK answers a denial itself, without calling the tool). Approvals are left to the tools.
+ * Never throws for a call's outcome; rejects only when the approval index does.
+ */
+export async function settleApprovals(
+  runner: GatedToolRunner,
+  messages: readonly ModelMessage[],
+  options: GateToolsOptions = {},
+): Promise<ModelMessage[]> {
+  const by = decider(options);
+  const denied = [...approvalResponses(messages)].filter(([, answer]) => !answer.approved);
+  if (by === false || denied.length === 0) return [...messages];
+  const index = options.approvalIndex ?? stateOf(runner).index;
+  const names = toolNames(messages);
+  const reasons = new Map<string, string>();
+  for (const [callId, answer] of denied) {
+    const name = names.get(callId);
+    const id = name === undefined ? undefined : await index.get(indexKey(name, callId));
+    if (id === undefined) continue;
+    await runner.deny(id, answer.reason === undefined ? { by } : { by, comment: answer.reason });
+    reasons.set(answer.approvalId, JSON.stringify(toolDenial(await runner.resume(id), options)));
+  }
+  const last = messages.at(-1) as ToolModelMessage;
+  const content = last.content.map((part) =>
+    part.type === 'tool-approval-response' && reasons.has(part.approvalId)
+      ? { ...part, reason: reasons.get(part.approvalId)! }
+      : part,
+  );
+  return [...messages.slice(0, -1), { ...last, content }];
+}
+
+/** Every tool call of the messages' assistant turns: call id → tool name. */
+function toolNames(messages: readonly ModelMessage[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+    for (const part of message.content) if (part.type === 'tool-call') out.set(part.toolCallId, part.toolName);
+  }
+  return out;
 }
 
 /** An AI SDK input schema as tollgate parameters: a Standard Schema with a JSON Schema form as is, else its JSON Schema. */

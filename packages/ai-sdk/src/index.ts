@@ -6,5 +6,6 @@ export {
   type GateToolsOptions,
   gatedTools,
   gateTools,
+  settleApprovals,
 } from './gate-tools.js';
 export { type ProvenanceEntry, type ProvenanceFactory, provenanceEntries } from './provenance.js';

@@ -1,6 +1,6 @@
 import { generateText, type ModelMessage, stepCountIs } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateTools } from '../src/index.js';
+import { gateTools, settleApprovals } from '../src/index.js';
 import { approvalMessage, bankTools, outputsSent, setup } from './fixtures.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -48,6 +48,28 @@ describe('tool approvals checked against the runner’s store', () => {
     ]);
     expect(result.text).toBe('answered');
     expect(sent).toBe('Bob is not a payee I know.');
+    expect(env.runs).toEqual([]);
+  });
+
+  it('denied and settled: the store records the denial, and the model reads tollgate’s denial', async () => {
+    const env = await paused();
+    const results: string[] = [];
+    env.runner.onDecision((e) => {
+      if (e.type === 'result') results.push(`${e.result.status}:${e.result.reason}`);
+    });
+    const denied = [...env.messages, approvalMessage(env.requests, false, 'Bob is not a payee I know.')];
+    const settled = await settleApprovals(env.runner, denied, { context: { actor: 'emma' } });
+    expect(denied.at(-1)).not.toBe(settled.at(-1));
+    const { sent } = await answer(env, settled);
+    expect(denial(sent)).toMatchObject({ status: 'blocked', reason: 'approval_denied' });
+    expect(await env.runner.getApproval(env.approvalId)).toMatchObject({
+      status: 'denied',
+      decision: { by: 'emma', comment: 'Bob is not a payee I know.' },
+    });
+    expect(results).toEqual(['blocked:approval_denied']);
+    // An approval response for the same call afterwards cannot bring it back.
+    const late = await answer(env, [...env.messages, approvalMessage(env.requests, true)]);
+    expect(denial(late.sent)).toMatchObject({ reason: 'approval_denied' });
     expect(env.runs).toEqual([]);
   });
 
@@ -120,8 +142,8 @@ describe('tool approvals checked against the runner’s store', () => {
     expect(env.runs).toEqual([]);
   });
 
-  it('approvedBy false: the response only resumes; the store must hold a reviewer’s approval', async () => {
-    const env = await paused({}, { approvedBy: false });
+  it('decidedBy false: the response only resumes; the store must hold a reviewer’s approval', async () => {
+    const env = await paused({}, { decidedBy: false });
     const approved = [...env.messages, approvalMessage(env.requests, true)];
     expect(denial((await answer(env, approved)).sent)).toMatchObject({ reason: 'approval_pending' });
     await env.runner.approve(env.approvalId, { by: 'ops@bank.example' });
