@@ -83,7 +83,8 @@ export async function setup(
   const server = await startScriptedModel(model);
   const provider = createOpenAI({ baseURL: server.baseURL, apiKey: 'sk-test' });
   const clock = new TestClock();
-  const runner = new GatedToolRunner({ clock, ...runnerOptions, gates: [approvalGate, policyGate] });
+  const gates = [approvalGate, policyGate, ...(runnerOptions.gates ?? [])];
+  const runner = new GatedToolRunner({ clock, ...runnerOptions, gates });
   const runs: { tool: string; args: unknown }[] = [];
   const originals = bankTools(runs);
   const tools = gateTools(runner, originals, { context: { actor: 'emma', session: 's1' }, ...options });
