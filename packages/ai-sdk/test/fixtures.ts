@@ -1,34 +1,10 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { type Gate, GatedToolRunner, type RunnerOptions } from '@tollgate/core';
+import { GatedToolRunner, type RunnerOptions } from '@tollgate/core';
 import { type ScriptedModelOptions, startScriptedModel } from '@tollgate/openai/server';
+import { approvalGate, policyGate } from '@tollgate/test-utils';
 import { type ModelMessage, tool } from 'ai';
 import { z } from 'zod';
 import { type GateToolsOptions, gateTools } from '../src/index.js';
-
-/** Sends over 100 need a human; below that they run. */
-export const approvalGate: Gate = {
-  name: 'approvals',
-  stage: 'decision',
-  check: (ctx) =>
-    ctx.tool === 'send_money' && Number(ctx.args.amount) > 100
-      ? { outcome: 'require_approval', reason: 'approval_required', message: 'Sends over 100 need a human.' }
-      : { outcome: 'allow', reason: 'ok' },
-};
-
-/** Deleting accounts is never allowed. */
-export const policyGate: Gate = {
-  name: 'policy',
-  stage: 'rule',
-  check: (ctx) =>
-    ctx.tool === 'delete_account'
-      ? {
-          outcome: 'block',
-          reason: 'policy_denied',
-          message: 'Deleting accounts is not allowed.',
-          retryAfterMs: 60_000,
-        }
-      : { outcome: 'allow', reason: 'ok' },
-};
 
 /** A test clock: `now` moves only when told. */
 export class TestClock {

@@ -1,5 +1,5 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
-export { type BlockWhenOptions, blockWhen } from './gates.js';
+export { approvalGate, type BlockWhenOptions, blockWhen, policyGate } from './gates.js';
 export { childPids, processAlive, processTree } from './processes.js';
 export {
   canStartRedisServer,
