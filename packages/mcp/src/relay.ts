@@ -11,7 +11,7 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallContext, GatedToolRunner } from '@tollgate/core';
+import type { CallContext, GatedToolRunner, ProvenanceRecorder } from '@tollgate/core';
 import { errorText } from '@tollgate/core';
 import { describe, fromRpcError, McpCallError, type RpcError } from './errors.js';
 import { McpReason } from './reasons.js';
@@ -87,9 +87,12 @@ export class McpRelay {
     this.resolveClosed = resolve;
   });
   private readonly skipped: SkippedTool[] = [];
+  /** This host session's provenance: every tool result the host receives is recorded in it. */
+  private readonly provenance: ProvenanceRecorder | undefined;
 
   constructor(private readonly options: McpRelayOptions) {
     this.serverName = options.name;
+    this.provenance = options.calls.newProvenance();
   }
 
   /** Starts the server side, then the host side. Rejects when the server cannot start. */
@@ -341,6 +344,7 @@ export class McpRelay {
         return;
       }
       const session: HostSession = { context, client: this.hostClient, signal: controller.signal };
+      if (this.provenance) session.provenance = this.provenance;
       if (this.hostCanElicit()) {
         session.elicit = async (params, { timeoutMs, signal }) =>
           ElicitResultSchema.parse(await this.askHost('elicitation/create', params, timeoutMs, signal, request.id));

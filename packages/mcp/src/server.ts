@@ -7,7 +7,7 @@ import {
   ResultSchema,
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallContext, GatedToolRunner } from '@tollgate/core';
+import type { CallContext, GatedToolRunner, ProvenanceRecorder } from '@tollgate/core';
 import { errorText } from '@tollgate/core';
 import type { GatedMcpClient } from './client.js';
 import type { RpcError } from './errors.js';
@@ -43,6 +43,7 @@ export interface GatedMcpServerOptions extends GatedToolCallsOptions {
   timeoutMs?: number;
 }
 
+const MAX_SESSIONS = 10_000;
 const PASSED_THROUGH = ['resources', 'prompts', 'completions', 'logging'] as const;
 
 /**
@@ -65,6 +66,16 @@ export function createGatedMcpServer(options: GatedMcpServerOptions): Server {
     ...(instructions === undefined ? {} : { instructions }),
   });
   const calls = new GatedToolCalls(options);
+  const provenance = new Map<string, ProvenanceRecorder | undefined>();
+  const provenanceOf = (sessionId: string | undefined): ProvenanceRecorder | undefined => {
+    const key = sessionId ?? '';
+    if (!provenance.has(key)) {
+      // One recorder per host session; the oldest session's is dropped first past the cap.
+      if (provenance.size >= MAX_SESSIONS) provenance.delete(provenance.keys().next().value as string);
+      provenance.set(key, calls.newProvenance());
+    }
+    return provenance.get(key);
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: runner.tools().map(hostTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -77,6 +88,8 @@ export function createGatedMcpServer(options: GatedMcpServerOptions): Server {
     }
     const token = request.params._meta?.progressToken;
     const session: HostSession = { context, client, signal: extra.signal };
+    const recorder = provenanceOf(extra.sessionId);
+    if (recorder) session.provenance = recorder;
     if (server.getClientCapabilities()?.elicitation?.form) {
       session.elicit = (params, { timeoutMs, signal }) =>
         server.elicitInput(params, { timeout: timeoutMs, signal, relatedRequestId: extra.requestId });

@@ -13,6 +13,7 @@ import {
   type GatedToolRunner,
   type GateResult,
   type Json,
+  type ProvenanceRecorder,
   parseArguments,
   Reason,
   sha256Canonical,
@@ -42,6 +43,13 @@ export interface GatedToolCallsOptions {
   elicitation?: ElicitationOptions | false;
   /** How many paused calls are remembered for their repeat call (default 10,000; the oldest is forgotten first). */
   maxTracked?: number;
+  /**
+   * Makes a provenance recorder for each host session (`() => new ProvenanceLog()` from `@tollgate/provenance`).
+   * Every tool result a session's host receives is recorded in it as untrusted tool output, and its calls carry it
+   * as `ctx.provenance`, so a `ProvenanceGate` can tell when an argument came only from an earlier tool's output.
+   * The gateway never sees the host's user messages: a value the user typed occurs nowhere, as in a fresh run.
+   */
+  provenance?: () => ProvenanceRecorder;
 }
 
 /** One `tools/call`, as the host sent it. */
@@ -67,6 +75,8 @@ export interface HostSession {
   signal?: AbortSignal;
   /** Relays progress under the host's token (see {@link CallScope.onprogress}). */
   onprogress?: (progress: Progress) => void;
+  /** The session's provenance ({@link GatedToolCalls.newProvenance}); tool results are recorded into it. */
+  provenance?: ProvenanceRecorder;
 }
 
 /** What a `tools/call` is answered with: a result, or the server's own JSON-RPC error passed on unchanged. */
@@ -91,9 +101,11 @@ export class GatedToolCalls {
   private readonly elicitation: Required<ElicitationOptions> | undefined;
   private readonly maxTracked: number;
   private readonly tracked = new Map<string, string>();
+  private readonly provenance: (() => ProvenanceRecorder) | undefined;
 
   constructor(options: GatedToolCallsOptions = {}) {
     this.bind = options.bind;
+    this.provenance = options.provenance;
     this.maxTracked = options.maxTracked ?? 10_000;
     const e = options.elicitation;
     this.elicitation =
@@ -103,6 +115,11 @@ export class GatedToolCalls {
             by: e?.by ?? ((client) => `mcp-elicitation:${client?.name ?? 'host'}`),
             timeoutMs: e?.timeoutMs ?? DEFAULT_ELICIT_MS,
           };
+  }
+
+  /** A new host session's provenance recorder, when the options give a factory. */
+  newProvenance(): ProvenanceRecorder | undefined {
+    return this.provenance?.();
   }
 
   /** Answers one call. Never throws: whatever goes wrong becomes a result. */
@@ -124,11 +141,13 @@ export class GatedToolCalls {
     session: HostSession,
   ): Promise<ToolCallAnswer> {
     const { [APPROVAL_META_KEY]: named, ...meta } = request._meta ?? {};
+    let context = this.bind === undefined ? session.context : { ...session.context, bind: this.bind };
+    if (session.provenance) context = { ...context, provenance: session.provenance };
     const call: Call = {
       runner,
       request,
       session,
-      context: this.bind === undefined ? session.context : { ...session.context, bind: this.bind },
+      context,
       scope: { signal: session.signal, onprogress: session.onprogress },
       key: undefined,
     };
@@ -202,10 +221,10 @@ export class GatedToolCalls {
   private async settle(call: Call, result: GateResult): Promise<ToolCallAnswer> {
     switch (result.status) {
       case 'executed':
-        return call.scope.answer ?? { result: valueResult(result.result) };
+        return recorded(call, result, call.scope.answer ?? { result: valueResult(result.result) });
       case 'tool_error':
         // The server's own error result or JSON-RPC error goes back as it came.
-        return call.scope.answer ?? denied(denialOf(result));
+        return recorded(call, result, call.scope.answer ?? denied(denialOf(result)));
       case 'approval_required': {
         const approval = result.approval;
         if (!approval) return denied(denialOf(result));
@@ -292,6 +311,28 @@ interface Call {
   context: CallContext;
   scope: CallScope;
   key: string | undefined;
+}
+
+/** Records what the host's model will read of a tool's answer (its text and structured content) as tool output. */
+function recorded(call: Call, result: GateResult, answer: ToolCallAnswer): ToolCallAnswer {
+  const recorder = call.session.provenance;
+  if (!recorder) return answer;
+  const source = { origin: 'tool', tool: call.request.name, callId: result.callId } as const;
+  for (const content of readable(answer)) recorder.record(source, content);
+  return answer;
+}
+
+/** The parts of an answer a model reads: an error's message, or a result's texts and structured content. */
+function readable(answer: ToolCallAnswer): unknown[] {
+  if ('error' in answer) return [answer.error.message];
+  const { content, structuredContent } = answer.result;
+  const parts = Array.isArray(content)
+    ? (content as { text?: unknown; resource?: { text?: unknown } }[]).flatMap((part) => {
+        const text = part?.text ?? part?.resource?.text;
+        return typeof text === 'string' ? [text] : [];
+      })
+    : [];
+  return structuredContent === undefined ? parts : [...parts, structuredContent];
 }
 
 function denied(denial: McpDenial): ToolCallAnswer {

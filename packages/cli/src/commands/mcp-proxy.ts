@@ -60,6 +60,7 @@ export async function mcpProxyCommand(
     calls: new GatedToolCalls({
       ...(options.name ? { bind: { mcpServer: options.name } } : {}),
       ...(settings.elicitation === undefined ? {} : { elicitation: settings.elicitation }),
+      ...(settings.provenance === undefined ? {} : { provenance: settings.provenance }),
     }),
     context: settings.context,
     name: options.name,

@@ -1,4 +1,4 @@
-import type { ApprovalStore, CallContext, Gate, ToolDefinition } from '@tollgate/core';
+import type { ApprovalStore, CallContext, Gate, ProvenanceRecorder, ToolDefinition } from '@tollgate/core';
 import type { ElicitationOptions, HostInfo } from '@tollgate/mcp';
 import { CliError } from '../io.js';
 import type { PolicyGates, ReplayPolicy, ToolGates } from './define.js';
@@ -18,6 +18,11 @@ export interface McpSettings {
   context?: (host: HostInfo) => CallContext;
   /** Asking the host's user through elicitation (default on where the host supports it); `false` never asks. */
   elicitation?: ElicitationOptions | false;
+  /**
+   * Makes each host session's provenance recorder (`() => new ProvenanceLog()`), so a `ProvenanceGate` among the
+   * gates sees which values came from the server's earlier tool results.
+   */
+  provenance?: () => ProvenanceRecorder;
   /** How long a tool call may wait for the server (ms, default 60,000). */
   timeoutMs?: number;
   /** Largest tool result accepted from the server (bytes, default 16 MiB). */
@@ -63,7 +68,7 @@ export function proxyPolicy(loaded: LoadedPolicies): ProxyPolicy {
     throw new CliError(`Policy module ${loaded.file}: mcp-proxy needs one policy, not a policy router`);
   }
   const settings = (policy as ResolvedPolicy & { mcp?: McpSettings }).mcp ?? {};
-  for (const hook of ['approvals', 'context', 'close'] as const) {
+  for (const hook of ['approvals', 'context', 'provenance', 'close'] as const) {
     if (settings[hook] !== undefined && typeof settings[hook] !== 'function') {
       throw new CliError(`Policy module ${loaded.file}: \`${hook}\` must be a function`);
     }
