@@ -1,5 +1,6 @@
-import { generateText, type ModelMessage, stepCountIs } from 'ai';
+import { generateText, jsonSchema, type ModelMessage, stepCountIs, tool } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gatedTools, gateTools } from '../src/index.js';
 import { approvalMessage, outputsSent, setup } from './fixtures.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -71,5 +72,46 @@ describe('gated AI SDK tools with generateText', () => {
     expect(runs).toEqual([{ tool: 'send_money', args: { to: 'bob', amount: 500 } }]);
     expect(outputsSent(server)).toEqual({ call_send: 'sent 500 to bob' });
     expect((await runner.getApproval(pending!.id))?.status).toBe('consumed');
+  });
+});
+
+describe('tool sets from the runner, and JSON Schema tools', () => {
+  it('gatedTools offers the runner’s registered tools; a jsonSchema() tool is validated by the runner', async () => {
+    const { server, model, runner, runs } = await env({
+      turns: [
+        {
+          toolCalls: [
+            { callId: 'call_note', name: 'note', arguments: { text: 'hi' } },
+            { callId: 'call_bad', name: 'note', arguments: { text: 42 } },
+            { callId: 'call_bal', name: 'get_balance', arguments: { account: 'acc_2' } },
+          ],
+        },
+        { text: 'ok' },
+      ],
+    });
+    const notes: string[] = [];
+    gateTools(runner, {
+      note: tool({
+        description: 'Write a note.',
+        inputSchema: jsonSchema<{ text: string }>({
+          type: 'object',
+          properties: { text: { type: 'string' } },
+          required: ['text'],
+          additionalProperties: false,
+        }),
+        execute: ({ text }) => {
+          notes.push(text);
+          return 'noted';
+        },
+      }),
+    });
+    const tools = gatedTools(runner, { context: { actor: 'emma' } });
+    expect(Object.keys(tools)).toEqual(['get_balance', 'send_money', 'delete_account', 'flaky', 'note']);
+    await generateText({ model, tools, prompt: 'note it', stopWhen: stepCountIs(3) });
+    const outputs = outputsSent(server);
+    expect(outputs.call_note).toBe('noted');
+    expect(JSON.parse(String(outputs.call_bad))).toMatchObject({ status: 'blocked', reason: 'invalid_arguments' });
+    expect(notes).toEqual(['hi']);
+    expect(runs.map((r) => r.tool)).toEqual(['get_balance']);
   });
 });
