@@ -1,5 +1,5 @@
 export { type AuditFailureInfo, AuditGate, type AuditGateOptions, type AuditStats } from './audit-gate.js';
-export { MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
+export { type Bounded, bounded, boundedText, MAX_REDACTED_STRING, type TruncatedValue } from './bound.js';
 export {
   type ChainHead,
   GENESIS,
@@ -10,6 +10,34 @@ export {
   seal,
   sealRecord,
 } from './chain.js';
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  type Checkpoint,
+  type CheckpointProblem,
+  type CheckpointSigner,
+  checkCheckpoint,
+  checkpointLine,
+  checkpointMessage,
+  checkpointSigner,
+  KeyRing,
+  keyIdOf,
+  type PrivateKeyInput,
+  type PublicKeyInput,
+  parseCheckpoint,
+  type SigningKey,
+  type VerifyingKey,
+} from './checkpoint.js';
+export { checkpointsPathOf, JsonlCheckpointStore, readCheckpointLines } from './checkpoint-file.js';
+export { type CheckpointFailure, type CheckpointReport, CheckpointTrail } from './checkpoint-trail.js';
+export {
+  Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointFailureInfo,
+  type CheckpointOptions,
+  type CheckpointStats,
+  type CheckpointStore,
+  type CheckpointTarget,
+} from './checkpointer.js';
 export {
   AUDIT_FORMAT_VERSION,
   type AuditDecision,
@@ -30,6 +58,7 @@ export {
   type RedactorOptions,
   SINGULAR_ONLY_KEYS,
 } from './redact.js';
+export { CheckpointedSink } from './sinks/checkpointed.js';
 export {
   AuditFileError,
   type AuditFileErrorCode,

@@ -1,5 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { type ChainHead, GENESIS, recordHash } from './chain.js';
+import type { Checkpoint, KeyRing, VerifyingKey } from './checkpoint.js';
+import { checkpointsPathOf, readCheckpointLines } from './checkpoint-file.js';
+import { type CheckpointFailure, type CheckpointReport, CheckpointTrail } from './checkpoint-trail.js';
+import { isHash, parseObjectLine } from './line.js';
 import type { AuditRecord } from './record.js';
 
 /**
@@ -9,7 +13,12 @@ import type { AuditRecord } from './record.js';
  * - `seq_gap`: its seq is not the previous one + 1 (a record was deleted, inserted or moved);
  * - `broken_link`: its `prevHash` is not the previous record's `hash` (a record before it was replaced);
  * - `torn_tail`: the file ends in a line without its newline (a write cut short by a crash);
- * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it.
+ * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it;
+ * - `checkpoint_invalid`: a checkpoint cannot be trusted (not a checkpoint, signed by a key not given, a signature
+ *   that does not verify), or there is none to check against;
+ * - `checkpoint_mismatch`: the record at a signed checkpoint's seq has another hash: the chain was rewritten (and
+ *   recomputed) by someone without the key;
+ * - `truncated`: the chain ends before the seq of a signed checkpoint: records were removed from the end.
  */
 export type VerifyFailureKind =
   | 'malformed_line'
@@ -17,7 +26,10 @@ export type VerifyFailureKind =
   | 'seq_gap'
   | 'broken_link'
   | 'torn_tail'
-  | 'anchor_mismatch';
+  | 'anchor_mismatch'
+  | 'checkpoint_invalid'
+  | 'checkpoint_mismatch'
+  | 'truncated';
 
 /** The first record that failed, located by line (1-based) and, when it could be read, by seq. */
 export interface VerifyFailure {
@@ -31,6 +43,8 @@ export interface VerifyFailure {
   expectedSeq: number;
   /** What is wrong, for a human. */
   message: string;
+  /** For the `checkpoint_*` kinds and `truncated`: the checkpoint concerned, and its line in the checkpoints. */
+  checkpoint?: CheckpointFailure['checkpoint'];
 }
 
 /** The outcome of a verification. */
@@ -43,6 +57,8 @@ export interface VerifyResult {
   head: ChainHead;
   /** The first failure; absent when `ok`. */
   firstBad?: VerifyFailure;
+  /** With `publicKeys` (and checkpoints that all verified): what the checkpoints proved. */
+  checkpoints?: CheckpointReport;
 }
 
 /** Options for {@link verify} and {@link verifyRecords}. */
@@ -52,18 +68,24 @@ export interface VerifyOptions {
    * Without one, deleting or rewriting the last records of a file is undetectable.
    */
   anchor?: ChainHead;
+  /**
+   * Public keys whose checkpoints are accepted (several across a key rotation), each a PEM text or `KeyObject`,
+   * or `{ id, publicKey }` when its checkpoints name it by an id of your own (default id: its fingerprint,
+   * `keyIdOf`). With keys, every checkpoint must verify, the chain must hold each checkpoint's hash at its seq,
+   * and it must reach the last checkpoint's seq; at least one checkpoint is required.
+   */
+  publicKeys?: Iterable<VerifyingKey> | KeyRing;
+  /**
+   * The checkpoints, as objects or JSONL lines. Required by `verifyRecords` with `publicKeys`; `verify` reads
+   * `<file>.checkpoints` when they are not given.
+   */
+  checkpoints?: Iterable<Checkpoint | string>;
 }
 
 /** Parses one JSONL line as a record; `undefined` when it is not JSON or lacks a record's fields. */
 export function parseRecord(line: string): AuditRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const r = value as Partial<AuditRecord>;
+  const r = parseObjectLine(line) as Partial<AuditRecord> | undefined;
+  if (!r) return undefined;
   const ok =
     Number.isSafeInteger(r.seq) &&
     (r.seq as number) > 0 &&
@@ -75,18 +97,21 @@ export function parseRecord(line: string): AuditRecord | undefined {
   return ok ? (r as AuditRecord) : undefined;
 }
 
-function isHash(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-}
-
 /** Checks records one line at a time, so a file of any size verifies in constant memory. */
 class ChainVerifier {
   private head: ChainHead = GENESIS;
   private lines = 0;
   private anchorSeen = false;
+  private readonly trail: CheckpointTrail | undefined;
   failure: VerifyFailure | undefined;
 
-  constructor(private readonly anchor: ChainHead | undefined) {}
+  constructor(
+    private readonly anchor: ChainHead | undefined,
+    signed: ReturnType<typeof CheckpointTrail.open> | undefined,
+  ) {
+    this.trail = signed?.trail;
+    if (signed?.failure) this.failure = { ...signed.failure, line: 0, expectedSeq: 1 };
+  }
 
   /** Checks the next line; returns false once a failure is found. */
   push(line: string): boolean {
@@ -111,6 +136,8 @@ class ChainVerifier {
       }
       this.anchorSeen = true;
     }
+    const mismatch = this.trail?.check(seq, record.hash);
+    if (mismatch) return this.fail({ ...at, seq, ...mismatch });
     this.head = { seq, hash: record.hash };
     return true;
   }
@@ -135,10 +162,14 @@ class ChainVerifier {
         message: `the chain ends at seq ${this.head.seq}, before the anchor's seq ${this.anchor.seq}: records were removed`,
       });
     }
+    const cut = this.failure ? undefined : this.trail?.end(this.head.seq);
+    if (cut) this.fail({ ...cut, line: this.lines + 1, expectedSeq: this.head.seq + 1 });
     const records = this.head.seq;
-    return this.failure
+    const result: VerifyResult = this.failure
       ? { ok: false, records, head: this.head, firstBad: this.failure }
       : { ok: true, records, head: this.head };
+    if (this.trail) result.checkpoints = this.trail.report(this.head.seq);
+    return result;
   }
 
   private fail(failure: VerifyFailure): false {
@@ -152,19 +183,40 @@ class ChainVerifier {
  * each `prevHash` is the previous hash (the genesis hash for the first). Stops at the first failure.
  */
 export function verifyRecords(lines: Iterable<string>, options: VerifyOptions = {}): VerifyResult {
-  const verifier = new ChainVerifier(options.anchor);
-  for (const line of lines) if (!verifier.push(line)) break;
+  const verifier = new ChainVerifier(options.anchor, signedCheckpoints(options, options.checkpoints));
+  if (!verifier.failure) for (const line of lines) if (!verifier.push(line)) break;
   return verifier.result();
+}
+
+/**
+ * The checkpoints' trail, when keys are given.
+ * @throws TypeError for checkpoints without public keys, keys without checkpoints, or keys that are not Ed25519
+ */
+function signedCheckpoints(
+  options: VerifyOptions,
+  given: Iterable<Checkpoint | string> | undefined,
+): ReturnType<typeof CheckpointTrail.open> | undefined {
+  if (options.publicKeys === undefined) {
+    if (options.checkpoints !== undefined) throw new TypeError('verify: checkpoints need publicKeys to be checked');
+    return undefined;
+  }
+  if (given === undefined) throw new TypeError('verify: publicKeys need the checkpoints to check');
+  return CheckpointTrail.open(given, options.publicKeys);
 }
 
 /**
  * Verifies a JSONL audit file written by {@link JsonlFileSink}, streaming it, and also reports a torn last
  * line. Linear in the file's size: each line is assembled once from the chunks it spans, so memory is one line
- * plus one read chunk, whatever the file's size. Never throws on bad content; rejects with the file system's
- * error when the file cannot be read.
+ * plus one read chunk, whatever the file's size. With `publicKeys`, also checks the signed checkpoints (from
+ * `options.checkpoints`, or the file `<file>.checkpoints`). Never throws on bad content; rejects with the file
+ * system's error when the file (or the checkpoints file) cannot be read, and with a TypeError for unusable keys.
  */
 export async function verify(file: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const verifier = new ChainVerifier(options.anchor);
+  const given =
+    options.checkpoints ??
+    (options.publicKeys === undefined ? undefined : await readCheckpointLines(checkpointsPathOf(file)));
+  const verifier = new ChainVerifier(options.anchor, signedCheckpoints(options, given));
+  if (verifier.failure) return verifier.result();
   const stream = createReadStream(file);
   try {
     const torn = await forEachLine(stream as AsyncIterable<Buffer>, (line) => verifier.push(line));

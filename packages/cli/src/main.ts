@@ -72,6 +72,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('Verify a hash-chained JSONL audit file: exit 0 when intact, 1 naming the first bad record.')
     .argument('<file>', 'the audit file (written by @tollgate/audit’s JsonlFileSink)')
     .option('--anchor <seq:hash>', 'a head kept elsewhere (seq:sha256), to detect records cut off the end')
+    .option('--public-key <pem...>', 'Ed25519 public keys of signed checkpoints: <file> or <key id>=<file>')
+    .option('--checkpoints <file>', 'the signed checkpoints (default: <file>.checkpoints); needs --public-key')
     .option('--json', 'print the verification result as JSON')
     .action(async (file: string, options) => {
       const { auditVerifyCommand } = await import('./commands/audit-verify.js');

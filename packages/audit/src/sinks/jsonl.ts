@@ -1,7 +1,10 @@
 import { ftruncateSync, writeSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { GENESIS, recordHash } from '../chain.js';
+import { type ChainHead, GENESIS, recordHash } from '../chain.js';
+import type { Checkpoint } from '../checkpoint.js';
+import { checkpointsPathOf, JsonlCheckpointStore } from '../checkpoint-file.js';
+import { Checkpointer, type CheckpointOptions, type CheckpointStats, type CheckpointStore } from '../checkpointer.js';
 import type { AuditRecord } from '../record.js';
 import { parseRecord, type VerifyFailure, verify } from '../verify.js';
 import { ChainedSink } from './sink.js';
@@ -46,6 +49,13 @@ export interface JsonlFileSinkOptions {
    * reading a few KiB however large the file is, and does not see damage before it.
    */
   verifyOnOpen?: 'full' | 'tail';
+  /**
+   * Sign the chain head with Ed25519 every `everyRecords` records, every `everyMs` ms and at `close()`, so that
+   * `verify` with the public key detects records cut off the end and a chain recomputed without the key.
+   * Checkpoints go to `store` (default: a {@link JsonlCheckpointStore} at `<path>.checkpoints`) and to `copyTo`.
+   * Only records on disk are signed.
+   */
+  checkpoints?: CheckpointOptions & { store?: CheckpointStore };
 }
 
 /** Why a {@link JsonlFileSink} refuses to write. */
@@ -113,10 +123,12 @@ export class JsonlFileSink extends ChainedSink {
   private timer: NodeJS.Timeout | undefined;
   /** Intents policy: fdatasyncs written outcomes at most `maxLagMs` after they were written. */
   private lagTimer: NodeJS.Timeout | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
 
   /**
    * @param path the JSONL file; created (mode `fileMode`) on first open
-   * @throws TypeError for batch bounds that are not positive integers / non-negative ms, or a negative `maxLagMs`
+   * @throws TypeError for batch bounds that are not positive integers / non-negative ms, a negative `maxLagMs`,
+   *   or checkpoint options `Checkpointer` refuses (a key that is not Ed25519, a cadence that is not positive)
    */
   constructor(path: string, options: JsonlFileSinkOptions = {}) {
     super();
@@ -138,6 +150,42 @@ export class JsonlFileSink extends ChainedSink {
       if (!Number.isFinite(maxMs) || maxMs < 0) throw new TypeError('JsonlFileSink: batch.maxMs must be >= 0 (ms)');
       this.batchLimit = maxRecords;
     }
+    const checkpoints = options.checkpoints;
+    if (checkpoints) {
+      const store =
+        checkpoints.store ?? new JsonlCheckpointStore(checkpointsPathOf(this.path), { fileMode: this.fileMode });
+      this.checkpointer = new Checkpointer({ ...checkpoints, store, head: () => this.storedHead() });
+    }
+  }
+
+  /**
+   * Signs the head now, once it is on disk (needs the `checkpoints` option). Resolves with the checkpoint, or
+   * `undefined` when the chain is empty or its head is signed already; rejects when the store failed.
+   * @throws TypeError without the `checkpoints` option
+   */
+  checkpoint(): Promise<Checkpoint | undefined> {
+    if (!this.checkpointer) throw new TypeError('JsonlFileSink: checkpoint() needs the checkpoints option');
+    return this.checkpointer.checkpoint();
+  }
+
+  /** What the checkpointer did (undefined without the `checkpoints` option). */
+  checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats();
+  }
+
+  /**
+   * Flushes, closes the file, then (with `checkpoints`) signs the last head and closes the checkpoint stores.
+   * Rejects when the flush failed (no final checkpoint then: those records may not be on disk) or the final
+   * checkpoint could not be stored.
+   */
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } catch (err) {
+      await this.checkpointer?.close(false);
+      throw err;
+    }
+    await this.checkpointer?.close();
   }
 
   /**
@@ -183,6 +231,7 @@ export class JsonlFileSink extends ChainedSink {
   }
 
   protected override durable(records: AuditRecord[]) {
+    this.checkpointer?.advanced(records[records.length - 1]!);
     const waits = this.intentsOnly() ? (r: AuditRecord) => r.kind === 'intent' : () => true;
     if (records.some(waits)) return { done: this.sync(), waits };
     this.lagTimer ??= setTimeout(
@@ -227,6 +276,13 @@ export class JsonlFileSink extends ChainedSink {
       openPaths.delete(this.path);
       await fh.close();
     }
+  }
+
+  /** The head once everything up to it is on disk: what a checkpoint may sign. */
+  private async storedHead(): Promise<ChainHead> {
+    const head = this.lastRecord;
+    if (this.fh) await this.sync();
+    return head;
   }
 
   private intentsOnly(): boolean {

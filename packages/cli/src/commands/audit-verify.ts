@@ -1,6 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type ChainHead, verify } from '@tollgate/audit';
+import {
+  type ChainHead,
+  checkpointsPathOf,
+  KeyRing,
+  readCheckpointLines,
+  type VerifyingKey,
+  type VerifyOptions,
+  verify,
+} from '@tollgate/audit';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
 
 /** Options of `tollgate audit verify`. */
@@ -9,20 +17,40 @@ export interface AuditVerifyOptions {
   anchor?: string;
   /** Print @tollgate/audit's `VerifyResult` as JSON. */
   json?: boolean;
+  /** PEM files of the public keys whose checkpoints are accepted, each `<file>` or `<key id>=<file>`. */
+  publicKey?: string[];
+  /** The checkpoints file (default `<file>.checkpoints`); needs `publicKey`. */
+  checkpoints?: string;
 }
 
 /**
  * `tollgate audit verify <file>`: checks a hash-chained JSONL audit file with @tollgate/audit's `verify`
  * (hashes, seq order, links, torn tail, optional anchor). Returns 0 when every record verifies and 1 naming the
- * first bad record (line, seq, kind); throws {@link CliError} (exit 2) for a missing file or a bad `--anchor`.
+ * first bad record (line, seq, kind). With `--public-key`, the signed checkpoints must verify and the chain must
+ * match each and reach the last (records cut off the end, a chain recomputed without the key). Throws
+ * {@link CliError} (exit 2) for a missing file, a bad `--anchor`, an unreadable key or checkpoints file.
  */
 export async function auditVerifyCommand(input: string, options: AuditVerifyOptions, io: CliIo): Promise<number> {
   const file = resolve(io.cwd ?? process.cwd(), input);
   const info = await stat(file).catch(() => undefined);
   if (!info) throw new CliError(`Audit file not found: ${file}`);
   if (!info.isFile()) throw new CliError(`Audit file is not a file: ${file}`);
-  const anchor = options.anchor === undefined ? undefined : parseAnchor(options.anchor);
-  const result = await verify(file, anchor ? { anchor } : {}).catch((err) => {
+  const verifyOptions: VerifyOptions = {};
+  if (options.anchor !== undefined) verifyOptions.anchor = parseAnchor(options.anchor);
+  if (options.checkpoints !== undefined && !options.publicKey?.length) {
+    throw new CliError('--checkpoints needs --public-key: checkpoints prove nothing without the key that signed them');
+  }
+  if (options.publicKey?.length) {
+    verifyOptions.publicKeys = await loadKeys(options.publicKey, io);
+    const checkpoints =
+      options.checkpoints === undefined
+        ? checkpointsPathOf(file)
+        : resolve(io.cwd ?? process.cwd(), options.checkpoints);
+    verifyOptions.checkpoints = await readCheckpointLines(checkpoints).catch((err) => {
+      throw new CliError(`Cannot read checkpoints file ${checkpoints}: ${errorText(err)}`);
+    });
+  }
+  const result = await verify(file, verifyOptions).catch((err) => {
     throw new CliError(`Cannot read audit file ${file}: ${errorText(err)}`);
   });
   if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -30,6 +58,15 @@ export async function auditVerifyCommand(input: string, options: AuditVerifyOpti
     io.stdout.write(
       `OK ${file}: ${result.records} records verified; head seq ${result.head.seq} ${result.head.hash}\n`,
     );
+    const signed = result.checkpoints;
+    if (signed) {
+      io.stdout.write(
+        `${signed.verified} signed checkpoints verified (keys ${signed.keyIds.join(', ')}); complete and original ` +
+          `up to seq ${signed.lastSeq}${signed.unsigned > 0 ? `; ${signed.unsigned} records after it not signed yet` : ''}\n`,
+      );
+    }
+  } else if (result.firstBad!.kind === 'checkpoint_invalid') {
+    io.stdout.write(`FAILED ${file}: checkpoint_invalid: ${result.firstBad!.message}\n`);
   } else {
     const bad = result.firstBad!;
     const seq = bad.seq === undefined ? `expected seq ${bad.expectedSeq}` : `seq ${bad.seq}`;
@@ -39,6 +76,25 @@ export async function auditVerifyCommand(input: string, options: AuditVerifyOpti
     );
   }
   return result.ok ? ExitCode.ok : ExitCode.failed;
+}
+
+/** Reads `--public-key` files: `<file>` (id: the key's fingerprint) or `<key id>=<file>`. */
+async function loadKeys(specs: string[], io: CliIo): Promise<KeyRing> {
+  const keys: VerifyingKey[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const id = eq > 0 ? spec.slice(0, eq) : undefined;
+    const path = resolve(io.cwd ?? process.cwd(), eq > 0 ? spec.slice(eq + 1) : spec);
+    const pem = await readFile(path, 'utf8').catch((err) => {
+      throw new CliError(`Cannot read public key ${path}: ${errorText(err)}`);
+    });
+    keys.push(id === undefined ? pem : { id, publicKey: pem });
+  }
+  try {
+    return new KeyRing(keys);
+  } catch (err) {
+    throw new CliError(`--public-key: ${errorText(err)}`);
+  }
 }
 
 function parseAnchor(text: string): ChainHead {
