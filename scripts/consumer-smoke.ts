@@ -218,6 +218,7 @@ async function main(): Promise<number> {
           '--loglevel=error',
           ...tarballs.values(),
           `openai@${devDependency('packages/openai', 'openai')}`,
+          `ai@${devDependency('packages/ai-sdk', 'ai')}`,
           `typescript@${(rootManifest.devDependencies as Record<string, string>).typescript}`,
           `@types/node@${(rootManifest.devDependencies as Record<string, string>)['@types/node']}`,
         ],

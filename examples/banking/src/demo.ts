@@ -4,6 +4,7 @@ import { type ApprovalChoice, GatedOpenAI, ModelCallError } from '@tollgate/open
 import { ProvenanceLog } from '@tollgate/provenance';
 import OpenAI from 'openai';
 import { knownPayees } from './account.js';
+import { runEpisodeWithAiSdk } from './ai-sdk-agent.js';
 import { type Episode, loadEpisodes, loadTools } from './data.js';
 import { bankPolicy, bankProvenance } from './policy.js';
 import { replayModelName, startReplayModel } from './replay-model.js';
@@ -22,12 +23,19 @@ export interface DemoOptions {
   auditFile: string;
   /** Episodes to replay (default: all 169 banking episodes in `data/`). */
   episodes?: readonly Episode[];
+  /**
+   * The tool loop the recorded model talks to: `openai` (default) runs `@tollgate/openai`'s loop on the `openai` SDK,
+   * `ai-sdk` runs `generateText` from the Vercel AI SDK with `@tollgate/ai-sdk`. The figures must be the same.
+   */
+  adapter?: 'openai' | 'ai-sdk';
   /** Told after each episode, e.g. to move a progress bar. */
   onEpisode?: (outcome: EpisodeOutcome, done: number, total: number) => void;
 }
 
 /** What the demo found. */
 export interface DemoReport {
+  /** The tool loop the replay ran through. */
+  adapter: 'openai' | 'ai-sdk';
   /** Every episode's calls and their results, in data order. */
   episodes: EpisodeOutcome[];
   /** The figures, scored against the labels. */
@@ -46,6 +54,9 @@ export interface DemoReport {
    */
   problems: string[];
 }
+
+/** What the stand-in reviewer says. */
+const DENIAL = 'The demo denies every approval.';
 
 /** Each episode is replayed as its own day, from the recording date, so daily budgets start afresh. */
 const FIRST_DAY = Date.UTC(2024, 5, 5, 9, 0, 0);
@@ -93,8 +104,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let denied = 0;
   const reviewer = (): ApprovalChoice => {
     denied++;
-    return { approve: false, by: STAND_IN_REVIEWER, comment: 'The demo denies every approval.' };
+    return { approve: false, by: STAND_IN_REVIEWER, comment: DENIAL };
   };
+  const aiSdkReviewer = { by: STAND_IN_REVIEWER, comment: DENIAL, decide: () => reviewer().approve };
 
   const model = await startReplayModel(episodes, { onTurn: (_episode, turn) => clock.at(day, turn) });
   const client = new OpenAI({ apiKey: 'replay', baseURL: model.baseURL, maxRetries: 0, timeout: 30_000 });
@@ -105,18 +117,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       day = index;
       clock.at(day, 0);
       results = [];
-      const agent = replayAgent(client, runner, episode, { actor: ACCOUNT_HOLDER, session: episode.id });
+      const context = { actor: ACCOUNT_HOLDER, session: episode.id };
       try {
-        const run = await agent.runWithApproval(
-          {
-            messages: [
-              { role: 'system', content: episode.systemPrompt },
-              { role: 'user', content: episode.userPrompt },
-            ],
-          },
-          reviewer,
-        );
-        if (run.status !== 'completed') problems.push(`${episode.id}: the run ended ${run.status}`);
+        if (options.adapter === 'ai-sdk') {
+          await runEpisodeWithAiSdk(model.baseURL, runner, episode, context, aiSdkReviewer);
+        } else {
+          const run = await replayAgent(client, runner, episode, context).runWithApproval(
+            {
+              messages: [
+                { role: 'system', content: episode.systemPrompt },
+                { role: 'user', content: episode.userPrompt },
+              ],
+            },
+            reviewer,
+          );
+          if (run.status !== 'completed') problems.push(`${episode.id}: the run ended ${run.status}`);
+        }
       } catch (err) {
         const code = err instanceof ModelCallError ? ` (${err.code})` : '';
         problems.push(`${episode.id}: the replay failed${code}: ${errorText(err)}`);
@@ -133,6 +149,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     .flatMap((o) => o.calls)
     .find((c) => c.call.attackGoalCall === true && c.result.approval?.gates.includes('provenance'))?.result;
   return {
+    adapter: options.adapter ?? 'openai',
     episodes: outcomes,
     summary: summarize(outcomes),
     knownPayees: [...payees],

@@ -1,4 +1,4 @@
-// pnpm demo [--verbose | --quiet | --json] [--audit <file>]
+// pnpm demo [--verbose | --quiet | --json] [--audit <file>] [--adapter openai|ai-sdk]
 // Replays the recorded AgentDojo banking episodes through tollgate; exits 0 when the targets are met.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +8,14 @@ import { Presets, SingleBar } from 'cli-progress';
 import { runDemo } from './demo.js';
 import { formatReport, jsonReport } from './report.js';
 
-const USAGE = `Usage: pnpm demo [--verbose | --quiet | --json] [--audit <file>]
+const USAGE = `Usage: pnpm demo [--verbose | --quiet | --json] [--audit <file>] [--adapter openai|ai-sdk]
   --verbose       one line per episode with every call's verdict, instead of the table
   --quiet         the summary only
   --json          the full report as JSON on stdout
-  --audit <file>  keep the audit file there (default: a temporary file, removed at the end)`;
+  --audit <file>  keep the audit file there (default: a temporary file, removed at the end)
+  --adapter       the tool loop: openai (@tollgate/openai, default) or ai-sdk (Vercel AI SDK, @tollgate/ai-sdk)`;
 
-let flags: { verbose?: boolean; quiet?: boolean; json?: boolean; audit?: string; help?: boolean };
+let flags: { verbose?: boolean; quiet?: boolean; json?: boolean; audit?: string; adapter?: string; help?: boolean };
 try {
   flags = parseArgs({
     options: {
@@ -22,11 +23,16 @@ try {
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       audit: { type: 'string' },
+      adapter: { type: 'string', default: 'openai' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
 } catch (err) {
   console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (flags.adapter !== 'openai' && flags.adapter !== 'ai-sdk') {
+  console.error(`--adapter must be openai or ai-sdk, got ${flags.adapter}\n${USAGE}`);
   process.exit(2);
 }
 if (flags.help) {
@@ -62,6 +68,7 @@ const progressLine = (done: number, total: number) => {
 try {
   const report = await runDemo({
     auditFile,
+    adapter: flags.adapter as 'openai' | 'ai-sdk',
     onEpisode: (_outcome, done, total) => {
       if (!bar) return progressLine(done, total);
       if (done === 1) bar.start(total, 0);

@@ -19,12 +19,17 @@ const COLUMNS = ['none', ...Array.from({ length: 9 }, (_, i) => `injection_task_
 const CELL = 7;
 
 /** The intro: what runs, and what is replayed rather than real. */
-export function introLines(episodes: number, calls: number): string[] {
+export function introLines(episodes: number, calls: number, adapter: DemoReport['adapter'] = 'openai'): string[] {
+  const loop =
+    adapter === 'ai-sdk'
+      ? 'turns to the Vercel AI SDK (generateText, @ai-sdk/openai), through @tollgate/ai-sdk. Tools return the'
+      : 'turns to the real openai SDK, through @tollgate/openai. Tools return the outputs recorded for each call.';
   return [
     `tollgate demo: a banking agent on ${episodes} recorded AgentDojo episodes (gpt-4o-2024-05-13, ${calls} tool calls)`,
     '',
     "The model is a REPLAY: a local OpenAI-compatible server plays back each episode's recorded assistant",
-    'turns to the real openai SDK, through @tollgate/openai. Tools return the outputs recorded for each call.',
+    loop,
+    ...(adapter === 'ai-sdk' ? ['outputs recorded for each call.'] : []),
     'Every gate decision below is real, but a denial does not change what the recording does next.',
     'Every approval is DENIED by a stand-in reviewer (no human is asked).',
     '',
@@ -39,7 +44,7 @@ export function formatReport(report: DemoReport, options: ReportOptions = {}): s
   const calls = report.summary.all.calls;
   const lines: string[] = [];
   if (!options.quiet) {
-    lines.push(...introLines(report.episodes.length, calls), '');
+    lines.push(...introLines(report.episodes.length, calls, report.adapter), '');
     lines.push("Known payees, from the account's opening ledger:", `  ${report.knownPayees.join(', ')}`, '');
     lines.push(...(options.verbose ? episodeLines(report.episodes) : episodeTable(report.episodes)), '');
   }

@@ -65,6 +65,13 @@ export {
 export { defineTool, type ToolDefinition, type ToolSchema } from './tool.js';
 export { gateOptions, readToolOptions, ToolOptionsError, type ToolOptionsSite } from './tool-options.js';
 export {
+  modelOutput,
+  type ToolDenial,
+  type ToolOutputOptions,
+  toolDenial,
+  toolOutputContent,
+} from './tool-output.js';
+export {
   createAjv,
   formatSchemaErrors,
   MAX_ARGUMENT_DEPTH,

@@ -50,23 +50,8 @@ export type ToolOutputMessage =
   | { role: 'tool'; tool_call_id: string; content: string }
   | { type: 'function_call_output'; call_id: string; output: string };
 
-/**
- * What the model reads when a call did not run, as JSON: `{status, reason, message, retry_after_ms?}`,
- * plus `decisions` when `exposeDecisionData` is on. `reason` is a stable code (`rate_limited`,
- * `invalid_arguments`, `approval_denied`…); `message` says what the model can do next.
- */
-export interface ToolDenial {
-  /** `blocked`, `approval_required` or `tool_error` (a dry run's `allowed` is reported as `blocked`). */
-  status: Exclude<GateStatus, 'executed' | 'allowed'>;
-  /** The result's stable reason code. */
-  reason: string;
-  /** What the model can do next (or the adapter's `denyMessage` for gate blocks). */
-  message: string;
-  /** When retrying could succeed, in ms from now. */
-  retry_after_ms?: number;
-  /** Only with `exposeDecisionData`: every gate's decision, with its data (risk scores, raw decisions). */
-  decisions?: { gate: string; outcome: string; reason: string; data?: Record<string, unknown> }[];
-}
+/** What the model reads for a call that did not run (core's `ToolDenial`). */
+export type { ToolDenial } from '@tollgate/core';
 
 /** What `executeToolCalls` returns: outputs to append (in the calls' order) and each call's result. */
 export interface ExecutedToolCalls {

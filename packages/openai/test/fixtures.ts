@@ -1,33 +1,10 @@
-import { type Gate, GatedToolRunner, type RunnerOptions } from '@tollgate/core';
+import { GatedToolRunner, type RunnerOptions } from '@tollgate/core';
+import { approvalGate, policyGate } from '@tollgate/test-utils';
 import OpenAI from 'openai';
 import { GatedOpenAI, type GatedOpenAIOptions, type OpenAIApi } from '../src/index.js';
 import { type ScriptedModelOptions, startScriptedModel } from '../src/server/index.js';
 
-/** Sends over 100 need a human; below that they run. */
-export const approvalGate: Gate = {
-  name: 'approvals',
-  stage: 'decision',
-  check: (ctx) =>
-    ctx.tool === 'send_money' && Number(ctx.args.amount) > 100
-      ? { outcome: 'require_approval', reason: 'approval_required', message: 'Sends over 100 need a human.' }
-      : { outcome: 'allow', reason: 'ok' },
-};
-
-/** Deleting accounts is never allowed; the decision carries data the model must not see by default. */
-export const policyGate: Gate = {
-  name: 'policy',
-  stage: 'rule',
-  check: (ctx) =>
-    ctx.tool === 'delete_account'
-      ? {
-          outcome: 'block',
-          reason: 'policy_denied',
-          message: 'Deleting accounts is not allowed.',
-          retryAfterMs: 60_000,
-          data: { risk: 0.97 },
-        }
-      : { outcome: 'allow', reason: 'ok' },
-};
+export { approvalGate, policyGate } from '@tollgate/test-utils';
 
 /** Counts handler runs, and how many `lookup` calls were in flight at once. */
 export class Probe {

@@ -23,3 +23,29 @@ export function blockWhen(arg: string, options: BlockWhenOptions = {}): Gate {
       ctx.args[arg] === true ? { outcome: 'block', reason, message } : { outcome: 'allow', reason: 'ok' },
   };
 }
+
+/** The adapters' test bank: `send_money` over 100 needs a human; below that it runs. */
+export const approvalGate: Gate = {
+  name: 'approvals',
+  stage: 'decision',
+  check: (ctx) =>
+    ctx.tool === 'send_money' && Number(ctx.args.amount) > 100
+      ? { outcome: 'require_approval', reason: 'approval_required', message: 'Sends over 100 need a human.' }
+      : { outcome: 'allow', reason: 'ok' },
+};
+
+/** The adapters' test bank: `delete_account` is never allowed; the decision carries data the model must not see by default. */
+export const policyGate: Gate = {
+  name: 'policy',
+  stage: 'rule',
+  check: (ctx) =>
+    ctx.tool === 'delete_account'
+      ? {
+          outcome: 'block',
+          reason: 'policy_denied',
+          message: 'Deleting accounts is not allowed.',
+          retryAfterMs: 60_000,
+          data: { risk: 0.97 },
+        }
+      : { outcome: 'allow', reason: 'ok' },
+};

@@ -1,6 +1,6 @@
 export { CHROMIUM_AVAILABLE, CHROMIUM_PATH, launchChromium } from './chromium.js';
 export { RedisCluster } from './cluster.js';
-export { type BlockWhenOptions, blockWhen } from './gates.js';
+export { approvalGate, type BlockWhenOptions, blockWhen, policyGate } from './gates.js';
 export {
   connectTestPostgres,
   dropSchema,

@@ -1,0 +1,3 @@
+import { tollgateProject } from '../../vitest.project.js';
+
+export default tollgateProject('example-ai-sdk');
