@@ -3,6 +3,11 @@ import {
   type AuditRecord,
   type AuditSink,
   type ChainHead,
+  type Checkpoint,
+  Checkpointer,
+  type CheckpointOptions,
+  type CheckpointStats,
+  type CheckpointStore,
   GENESIS,
   sealRecord,
 } from '@tollgate/audit';
@@ -35,6 +40,13 @@ export interface PostgresSinkOptions {
   connectionTimeoutMs?: number;
   /** For an owned pool: ms a query may take before an append fails (default 10000). */
   queryTimeoutMs?: number;
+  /**
+   * Sign the chain head with Ed25519 every N records, every T ms and at `close()` (see `@tollgate/audit`'s
+   * "Signing"): the head committed in PostgreSQL, so with several processes each signs the shared chain. `store`
+   * is where the checkpoints go, e.g. `new JsonlCheckpointStore(file)`: somewhere whoever can rewrite the table
+   * cannot, so `verifyPostgres({ checkpoints })` can prove records were not cut from the end or recomputed.
+   */
+  checkpoints?: CheckpointOptions & { store: CheckpointStore };
 }
 
 /** What a {@link PostgresSink} committed since it was created: group commit shows as records > transactions. */
@@ -84,6 +96,7 @@ export class PostgresSink implements AuditSink {
   private closed = false;
   private last: ChainHead = { ...GENESIS };
   private readonly counts: PostgresSinkStats = { transactions: 0, records: 0, largestBatch: 0, failed: 0 };
+  private readonly checkpointer: Checkpointer | undefined;
 
   /** @throws TypeError without exactly one of `pool` and `connectionString`, for a bad schema name or `maxBatch` */
   constructor(options: PostgresSinkOptions) {
@@ -116,6 +129,9 @@ export class PostgresSink implements AuditSink {
       `WITH inserted AS (INSERT INTO ${s}.audit_records (${columns.join(', ')}) ` +
       `SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})) ` +
       `UPDATE ${s}.audit_chain_head SET seq = $${n + 1}, hash = $${n + 2} WHERE id = 1`;
+    this.checkpointer = options.checkpoints
+      ? new Checkpointer({ ...options.checkpoints, head: () => this.head() })
+      : undefined;
   }
 
   /**
@@ -169,12 +185,32 @@ export class PostgresSink implements AuditSink {
     while (this.writing) await this.writing;
   }
 
-  /** Flushes, then ends the pool if the sink created it; later appends reject. Closing twice is harmless. */
+  /**
+   * Signs the committed head now (with `checkpoints`); resolves with the checkpoint, or `undefined` when there is
+   * nothing new to sign or no signing configured. Rejects when signing or the checkpoint store failed.
+   */
+  checkpoint(): Promise<Checkpoint | undefined> {
+    return this.checkpointer?.checkpoint() ?? Promise.resolve(undefined);
+  }
+
+  /** What signing did so far (`undefined` without `checkpoints`). */
+  checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats();
+  }
+
+  /**
+   * Flushes, signs the head a last time (with `checkpoints`), then ends the pool if the sink created it; later
+   * appends reject. Closing twice is harmless. Rejects when the last checkpoint could not be stored.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.flush();
-    if (this.ownsPool) await this.pool.end();
+    try {
+      await this.checkpointer?.close();
+    } finally {
+      if (this.ownsPool) await this.pool.end();
+    }
   }
 
   private async doOpen(): Promise<ChainHead> {
@@ -236,6 +272,7 @@ export class PostgresSink implements AuditSink {
       this.counts.transactions++;
       this.counts.records += records.length;
       this.counts.largestBatch = Math.max(this.counts.largestBatch, records.length);
+      this.checkpointer?.advanced(head);
       for (let i = 0; i < sealed.length; i++) sealed[i]!.resolve(records[i]!);
     } catch (err) {
       // The connection's state is unknown (mid-transaction, or gone): destroy it rather than reuse it.

@@ -1,4 +1,15 @@
-import { type AuditRecord, type ChainHead, GENESIS, parseRecord, recordHash } from '@tollgate/audit';
+import {
+  type AuditRecord,
+  type ChainHead,
+  type Checkpoint,
+  type CheckpointReport,
+  CheckpointTrail,
+  GENESIS,
+  type KeyRing,
+  parseRecord,
+  recordHash,
+  type VerifyingKey,
+} from '@tollgate/audit';
 import { COPIED_COLUMNS, selectColumns } from './columns.js';
 import { DEFAULT_SCHEMA, type PgQueryable, quoteSchema } from './pg.js';
 
@@ -10,7 +21,9 @@ import { DEFAULT_SCHEMA, type PgQueryable, quoteSchema } from './pg.js';
  * - `broken_link`: its `prevHash` is not the previous record's `hash`;
  * - `column_mismatch`: a query column (seq, tool, actor, ts…) says something else than the record;
  * - `head_mismatch`: the chain-head row names another last record (rows were removed from the end);
- * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it.
+ * - `anchor_mismatch`: the record at the anchor's seq has another hash, or the chain ends before it;
+ * - with `checkpoints`, `@tollgate/audit`'s `checkpoint_invalid` (a checkpoint not signed by a key given, or none),
+ *   `checkpoint_mismatch` (the chain was recomputed) and `truncated` (rows cut from the end, head row included).
  */
 export type PostgresVerifyFailureKind =
   | 'malformed_record'
@@ -19,7 +32,10 @@ export type PostgresVerifyFailureKind =
   | 'broken_link'
   | 'column_mismatch'
   | 'head_mismatch'
-  | 'anchor_mismatch';
+  | 'anchor_mismatch'
+  | 'checkpoint_invalid'
+  | 'checkpoint_mismatch'
+  | 'truncated';
 
 /** The first bad row. */
 export interface PostgresVerifyFailure {
@@ -48,6 +64,8 @@ export interface PostgresVerifyResult {
   chainHead?: ChainHead;
   /** The first failure; absent when `ok`. */
   firstBad?: PostgresVerifyFailure;
+  /** With `checkpoints` and no failure: what the signatures prove. */
+  checkpoints?: CheckpointReport;
 }
 
 /** Options for {@link verifyPostgres}. */
@@ -62,6 +80,12 @@ export interface PostgresVerifyOptions {
   anchor?: ChainHead;
   /** Rows read per query (default 1000): memory is one page, whatever the chain's length. */
   pageSize?: number;
+  /**
+   * The chain's signed checkpoints (objects or JSONL lines, e.g. `readCheckpointLines(file)`) and the public keys
+   * whose signatures are accepted: detects rows removed from the end and a chain recomputed without the key,
+   * which the bare chain cannot (see `@tollgate/audit`'s "Signing").
+   */
+  checkpoints?: { checkpoints: Iterable<Checkpoint | string>; publicKeys: Iterable<VerifyingKey> | KeyRing };
 }
 
 /**
@@ -98,6 +122,12 @@ export async function verifyPostgres(
     ...(firstBad ? { firstBad } : {}),
   });
   const select = selectColumns(s);
+  let trail: CheckpointTrail | undefined;
+  if (options.checkpoints) {
+    const opened = CheckpointTrail.open(options.checkpoints.checkpoints, options.checkpoints.publicKeys);
+    if (opened.failure) return result(signed(opened.failure, from));
+    trail = opened.trail;
+  }
 
   if (from > 1) {
     // The range hangs on the record before it: its own hash must hold, its link is outside the range.
@@ -124,6 +154,8 @@ export async function verifyPostgres(
       const failure = checkRow(row, head);
       if (failure) return result(failure);
       head = { seq: Number(row.seq), hash: String(row.hash) };
+      const mismatch = trail?.check(head.seq, head.hash);
+      if (mismatch) return result(signed(mismatch, head.seq));
       records++;
       if (options.anchor && head.seq === options.anchor.seq) {
         if (head.hash !== options.anchor.hash) {
@@ -149,7 +181,13 @@ export async function verifyPostgres(
       message: `the chain ends at seq ${head.seq}, before the anchor's seq ${options.anchor.seq}: records were removed`,
     });
   }
-  if (options.to !== undefined) return result(undefined, chainHead);
+  if (trail && options.to === undefined) {
+    // Rows cut from the end with the head row moved back still verify as a chain; a later signed seq does not.
+    const truncated = trail.end(head.seq);
+    if (truncated) return result(signed(truncated, head.seq + 1), chainHead);
+  }
+  const report = trail?.report(head.seq);
+  if (options.to !== undefined) return { ...result(undefined, chainHead), ...(report ? { checkpoints: report } : {}) };
   if (!chainHead || chainHead.seq !== head.seq || chainHead.hash !== head.hash) {
     return result(
       {
@@ -162,7 +200,12 @@ export async function verifyPostgres(
       chainHead,
     );
   }
-  return result(undefined, chainHead);
+  return { ...result(undefined, chainHead), ...(report ? { checkpoints: report } : {}) };
+}
+
+/** A checkpoint failure as a row failure at `seq`. */
+function signed(failure: { kind: PostgresVerifyFailureKind; message: string }, seq: number): PostgresVerifyFailure {
+  return { kind: failure.kind, seq, expectedSeq: seq, message: failure.message };
 }
 
 function at(seq: number) {

@@ -1,4 +1,8 @@
-import { AuditGate } from '@tollgate/audit';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditGate, JsonlCheckpointStore } from '@tollgate/audit';
 import { PostgresSink } from '@tollgate/audit-postgres';
 import { GatedToolRunner } from '@tollgate/core';
 import { connectTestPostgres, dropSchema, POSTGRES_URL, testSchema } from '@tollgate/test-utils';
@@ -47,6 +51,40 @@ describe.skipIf(!pool)('tollgate audit migrate / verify --postgres', () => {
       records: 2,
       firstBad: { kind: 'hash_mismatch', seq: 3 },
     });
+  });
+
+  it('verifies a signed chain with --public-key and --checkpoints, and wants both', async () => {
+    const signedSchema = testSchema('cli_signed');
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-pg-'));
+    try {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const keyFile = join(dir, 'audit.pub.pem');
+      await writeFile(keyFile, publicKey.export({ type: 'spki', format: 'pem' }) as string);
+      const checkpoints = join(dir, 'audit.checkpoints');
+      const sink = new PostgresSink({
+        pool: pool!,
+        schema: signedSchema,
+        migrate: true,
+        checkpoints: { key: { privateKey }, store: new JsonlCheckpointStore(checkpoints) },
+      });
+      const runner = new GatedToolRunner({
+        gates: [new AuditGate({ sink, writeAhead: true })],
+        tools: [{ name: 'echo', parameters: { type: 'object' }, handler: (args) => args }],
+      });
+      await runner.call('echo', { i: 1 }, { callId: 'call_1' });
+      await sink.close();
+      const base = ['audit', 'verify', '--postgres', POSTGRES_URL, '--schema', signedSchema];
+      const ok = await runCli([...base, '--public-key', keyFile, '--checkpoints', checkpoints]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('1 signed checkpoints verified');
+      expect(ok.stdout).toContain('complete and original up to seq 2');
+      const alone = await runCli([...base, '--public-key', keyFile]);
+      expect(alone).toMatchObject({ code: 2 });
+      expect(alone.stderr).toContain('go together');
+    } finally {
+      await dropSchema(pool!, signedSchema);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with one line for a bad range, a missing schema, an unreachable server, or a file and --postgres', async () => {

@@ -1,4 +1,4 @@
-import type { ChainHead } from '@tollgate/audit';
+import type { ChainHead, KeyRing } from '@tollgate/audit';
 import {
   createPool,
   migrate,
@@ -8,6 +8,7 @@ import {
   verifyPostgres,
 } from '@tollgate/audit-postgres';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
+import { checkpointReportLine } from './checkpoint-report.js';
 
 /** Options of `tollgate audit migrate`. */
 export interface AuditMigrateOptions {
@@ -25,6 +26,8 @@ export interface PostgresVerifyCliOptions {
   to?: string;
   anchor?: ChainHead;
   json?: boolean;
+  /** Signed checkpoints (JSONL lines) and the keys whose signatures count. */
+  signed?: { checkpoints: string[]; publicKeys: KeyRing };
 }
 
 /** Runs `work` on a pool for `url`, ended afterwards; a connection failure is one line (exit 2). */
@@ -60,6 +63,7 @@ export async function auditVerifyPostgres(options: PostgresVerifyCliOptions, io:
   if (options.from !== undefined) verifyOptions.from = seqOption('--from', options.from);
   if (options.to !== undefined) verifyOptions.to = seqOption('--to', options.to);
   if (options.anchor) verifyOptions.anchor = options.anchor;
+  if (options.signed) verifyOptions.checkpoints = options.signed;
   const result: PostgresVerifyResult = await withPool(options.postgres, async (pool) => {
     const { rows } = await pool.query('SELECT to_regclass($1) AS t', [`"${options.schema}".audit_records`]);
     if (rows[0]?.t === null) {
@@ -73,6 +77,10 @@ export async function auditVerifyPostgres(options: PostgresVerifyCliOptions, io:
     io.stdout.write(
       `OK ${where}: ${result.records} records verified from seq ${result.from}; head seq ${result.head.seq} ${result.head.hash}\n`,
     );
+    const signed = result.checkpoints;
+    if (signed) {
+      io.stdout.write(checkpointReportLine(signed));
+    }
   } else {
     const bad = result.firstBad!;
     io.stdout.write(

@@ -10,6 +10,7 @@ import {
   verify,
 } from '@tollgate/audit';
 import { CliError, type CliIo, ExitCode, errorText } from '../io.js';
+import { checkpointReportLine } from './checkpoint-report.js';
 
 /** Options of `tollgate audit verify`. */
 export interface AuditVerifyOptions {
@@ -45,13 +46,22 @@ export async function auditVerifyCommand(
 ): Promise<number> {
   if (options.postgres !== undefined) {
     if (input !== undefined) throw new CliError('give an audit file or --postgres, not both');
-    if (options.publicKey?.length || options.checkpoints !== undefined) {
-      throw new CliError("--public-key and --checkpoints verify a file's signed checkpoints; not yet with --postgres");
+    if (!options.publicKey?.length !== (options.checkpoints === undefined)) {
+      throw new CliError('with --postgres, --public-key and --checkpoints <file> go together');
+    }
+    let signed: { checkpoints: string[]; publicKeys: KeyRing } | undefined;
+    if (options.publicKey?.length) {
+      const path = resolve(io.cwd ?? process.cwd(), options.checkpoints!);
+      const checkpoints = await readCheckpointLines(path).catch((err) => {
+        throw new CliError(`Cannot read checkpoints file ${path}: ${errorText(err)}`);
+      });
+      signed = { checkpoints, publicKeys: await loadKeys(options.publicKey, io) };
     }
     const { auditVerifyPostgres } = await import('./audit-postgres.js');
     const anchor = options.anchor === undefined ? undefined : parseAnchor(options.anchor);
     return auditVerifyPostgres(
       {
+        ...(signed ? { signed } : {}),
         postgres: options.postgres,
         schema: options.schema ?? 'tollgate_audit',
         ...(options.from === undefined ? {} : { from: options.from }),
@@ -93,10 +103,7 @@ export async function auditVerifyCommand(
     );
     const signed = result.checkpoints;
     if (signed) {
-      io.stdout.write(
-        `${signed.verified} signed checkpoints verified (keys ${signed.keyIds.join(', ')}); complete and original ` +
-          `up to seq ${signed.lastSeq}${signed.unsigned > 0 ? `; ${signed.unsigned} records after it not signed yet` : ''}\n`,
-      );
+      io.stdout.write(checkpointReportLine(signed));
     }
   } else if (result.firstBad!.kind === 'checkpoint_invalid') {
     io.stdout.write(`FAILED ${file}: checkpoint_invalid: ${result.firstBad!.message}\n`);
