@@ -147,3 +147,26 @@ describe('the trace format’s provenance', () => {
     ]);
   });
 });
+
+describe('replay with a ProvenanceGate', () => {
+  const policy = fixture('provenance-gate-policy.ts');
+  const episodes = fixture('agentdojo/episodes.jsonl');
+  const warning = 'record no tool output the model read';
+
+  it('warns when the episodes carry no provenance, so the gate saw nothing untrusted', async () => {
+    const { code, stdout } = await runCli(['replay', episodes, '--policy', policy, '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { warnings: { message: string }[]; totals: { approval: number } };
+    expect(summary.warnings.map((w) => w.message).join('\n')).toContain(`3 episode(s) ${warning}`);
+    expect(summary.totals.approval).toBe(0);
+  });
+
+  it('does not warn with the transcripts, and then sends the injected payee to approval', async () => {
+    const transcripts = fixture('agentdojo/transcripts.jsonl');
+    const { code, stdout } = await runCli(['replay', episodes, '--policy', policy, '-t', transcripts, '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { warnings: { message: string }[]; totals: { approval: number } };
+    expect(summary.warnings.map((w) => w.message).join('\n')).not.toContain(warning);
+    expect(summary.totals.approval).toBeGreaterThan(0);
+  });
+});

@@ -116,6 +116,14 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     progress.stop();
     if (out) await closeOut(out);
   }
+  const unfed = engine.episodesWithoutProvenance;
+  if (unfed > 0) {
+    summary.warn(
+      `${unfed} episode(s) record no tool output the model read, so the policy's ProvenanceGate saw no untrusted ` +
+        'content in them and passed every value: give --transcripts <file> with AgentDojo episodes, or record ' +
+        "each episode's provenance (docs/cli.md)",
+    );
+  }
   const audited = audit ? await audit.write() : 0;
   const result = summary.result(performance.now() - started);
   const comparison = compare?.builder.result();

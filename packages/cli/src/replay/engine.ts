@@ -8,7 +8,7 @@ import {
   type GateStatus,
   type ToolDefinition,
 } from '@tollgate/core';
-import { ProvenanceLog } from '@tollgate/provenance';
+import { ProvenanceGate, ProvenanceLog } from '@tollgate/provenance';
 import type { RuleDecisionData } from '@tollgate/rule';
 import { CliError, ExitCode, errorText } from '../io.js';
 import { splitPolicyGates, type ToolGates } from '../policy/define.js';
@@ -88,6 +88,9 @@ export class ReplayEngine {
   private readonly ajv = createAjv();
   private readonly definitions = new Map<string, ToolDefinition[]>();
   private readonly shared = new Map<string, GatedToolRunner>();
+  /** Policies (by route key) whose gates include a `ProvenanceGate`. */
+  private readonly readsProvenance = new Set<string>();
+  private unfed = 0;
   private readonly stepMs: number;
   private now: number;
   private current: { call: TraceCall; episode: TraceEpisode; policy: ResolvedPolicy } | undefined;
@@ -124,6 +127,8 @@ export class ReplayEngine {
     const base: CallContext = { ...context, traceId: episode.id };
     const feed = provenanceFeed(episode);
     if (feed) base.provenance = feed.log;
+    const toolOutput = episode.provenance?.some((entry) => entry.source.origin === 'tool') ?? false;
+    if (!toolOutput && episode.calls.length > 1 && this.readsProvenance.has(key)) this.unfed++;
     const decisions: CallDecision[] = [];
     for (const [i, call] of episode.calls.entries()) {
       const at = timeOf(call.at);
@@ -170,11 +175,20 @@ export class ReplayEngine {
     return { decision: 'approved', status: resumed.status, reason: resumed.reason };
   }
 
+  /**
+   * Episodes of several calls replayed through a policy with a `ProvenanceGate` although they record no tool output
+   * the model read: the gate saw no untrusted content in them, so it passed every value (AgentDojo: `--transcripts`).
+   */
+  get episodesWithoutProvenance(): number {
+    return this.unfed;
+  }
+
   private async runnerFor(key: string, policy: ResolvedPolicy): Promise<GatedToolRunner> {
     const existing = this.shared.get(key);
     if (existing) return existing;
     try {
       const { gates, tools } = splitPolicyGates(await policy.gates());
+      if (gates.some((gate) => gate instanceof ProvenanceGate)) this.readsProvenance.add(key);
       const runner = new GatedToolRunner({
         ajv: this.ajv,
         clock: this.clock,
